@@ -1,0 +1,60 @@
+"""coursekit: the helpers every chapter of the course shares.
+
+A chapter's first code cell calls :func:`start`, which prints the run mode, prepares matplotlib
+for Bengali and Latin text, and quiets TensorFlow's start-up log.
+"""
+
+from __future__ import annotations
+
+from .mode import ModeError, detect_accelerator, is_quick, run_mode
+from .plotting import setup_plotting
+from .tf import silence_tensorflow
+
+__all__ = [
+    "ModeError",
+    "detect_accelerator",
+    "is_quick",
+    "run_mode",
+    "setup_plotting",
+    "silence_tensorflow",
+    "start",
+]
+
+LANGS = ("bn", "en")
+
+_MODE_MESSAGES = {
+    "en": {
+        "quick": "Run mode: quick (small data, few steps; minutes on a CPU).",
+        "full": "Run mode: full (the whole experiment; best with a GPU or TPU).",
+        "how": (
+            "To switch, set the environment variable COURSE_MODE to 'quick' or 'full'\n"
+            "and run the notebook again (Colab: import os; os.environ['COURSE_MODE'] = 'full')."
+        ),
+    },
+    "bn": {
+        "quick": "চালানোর মোড: quick (ছোট ডেটা, অল্প কয়েকটি ধাপ; CPU-তে কয়েক মিনিট)।",
+        "full": "চালানোর মোড: full (পুরো পরীক্ষা; GPU বা TPU থাকলে ভালো)।",
+        "how": (
+            "মোড বদলাতে COURSE_MODE এনভায়রনমেন্ট ভেরিয়েবলে 'quick' বা 'full' দিন,\n"
+            "তারপর নোটবুকটি আবার চালান (Colab-এ: import os; os.environ['COURSE_MODE'] = 'full')।"
+        ),
+    },
+}
+
+
+def check_lang(lang: str) -> str:
+    if lang not in LANGS:
+        raise ValueError(f"lang={lang!r} is not one of the course's languages {LANGS}.")
+    return lang
+
+
+def start(lang: str = "en") -> str:
+    """Prepare a notebook: quiet TensorFlow, set up figures, print and return the run mode."""
+    check_lang(lang)
+    silence_tensorflow()
+    mode = run_mode()
+    setup_plotting()
+    messages = _MODE_MESSAGES[lang]
+    print(messages[mode])
+    print(messages["how"])
+    return mode

@@ -1,0 +1,151 @@
+"""The book's own conventions, in one place: where chapters live, how a notebook pairs with its
+Markdown source, and what every notebook's first cell says.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+CHAPTER_LANGS = ("bn", "en")
+PAIR_FORMATS = "ipynb,md:myst"
+
+FIRST_CELL_TEMPLATE = {
+    "bn": '''\
+# প্রথম সেল: Colab-এ কোর্সের প্যাকেজ ইনস্টল করে; অন্য কোথাও কিছুই ইনস্টল করে না।
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "git+{url}"], check=True)
+
+import coursekit
+
+MODE = coursekit.start(lang="bn")''',
+    "en": '''\
+# First cell: in Colab, install the course package; elsewhere, install nothing.
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "git+{url}"], check=True)
+
+import coursekit
+
+MODE = coursekit.start(lang="en")''',
+}
+
+
+class BookError(RuntimeError):
+    """The book's files do not follow the course's conventions."""
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The repository root: the nearest folder upwards holding _config.yml and chapters/."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "_config.yml").is_file() and (folder / "chapters").is_dir():
+            return folder
+    raise BookError(f"no _config.yml with a chapters/ folder beside it above {here}.")
+
+
+def repository_url(root: Path) -> str:
+    import yaml
+
+    config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
+    try:
+        url = config["repository"]["url"]
+    except (KeyError, TypeError):
+        raise BookError("_config.yml has no repository: url: entry.") from None
+    return str(url).rstrip("/")
+
+
+def is_notebook_source(md_path: Path) -> bool:
+    """A chapter .md is a notebook when its front matter declares a jupytext kernel."""
+    text = md_path.read_text(encoding="utf-8")
+    if not text.startswith("---"):
+        return False
+    front = text.split("---", 2)[1]
+    return "jupytext:" in front and "kernelspec:" in front
+
+
+def chapter_sources(root: Path) -> list[Path]:
+    """Every chapters/bn|en/*.md, sorted."""
+    return sorted(p for lang in CHAPTER_LANGS for p in (root / "chapters" / lang).glob("*.md"))
+
+
+def notebook_sources(root: Path) -> list[Path]:
+    return [p for p in chapter_sources(root) if is_notebook_source(p)]
+
+
+def lang_of(path: Path) -> str:
+    lang = path.parent.name
+    if lang not in CHAPTER_LANGS:
+        raise BookError(f"{path} is not under chapters/bn or chapters/en.")
+    return lang
+
+
+def twin_path(path: Path) -> Path:
+    other = {"bn": "en", "en": "bn"}[lang_of(path)]
+    return path.parent.parent / other / path.name
+
+
+def first_cell_source(lang: str, url: str) -> str:
+    return FIRST_CELL_TEMPLATE[lang].format(url=url)
+
+
+def read_markdown_notebook(md_path: Path):
+    import jupytext
+
+    return jupytext.read(md_path, fmt="md:myst")
+
+
+def first_code_cell(notebook):
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            return cell
+    return None
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file, so a crash leaves no half file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def paired_ipynb_text(md_path: Path) -> str:
+    """The .ipynb that pairs with ``md_path``: same cells, no outputs."""
+    import jupytext
+
+    notebook = read_markdown_notebook(md_path)
+    notebook.metadata.setdefault("jupytext", {})["formats"] = PAIR_FORMATS
+    return jupytext.writes(notebook, fmt="ipynb")
+
+
+def pair(md_path: Path) -> Path:
+    ipynb = md_path.with_suffix(".ipynb")
+    write_atomic(ipynb, paired_ipynb_text(md_path))
+    return ipynb
+
+
+def set_first_cell(md_path: Path, url: str) -> bool:
+    """Rewrite the first code cell of ``md_path`` from the template; return whether it changed."""
+    import jupytext
+
+    notebook = read_markdown_notebook(md_path)
+    cell = first_code_cell(notebook)
+    wanted = first_cell_source(lang_of(md_path), url)
+    if cell is None:
+        raise BookError(f"{md_path} has no code cell; a chapter starts with the first cell.")
+    if cell.source == wanted:
+        return False
+    cell.source = wanted
+    write_atomic(md_path, jupytext.writes(notebook, fmt="md:myst"))
+    return True

@@ -1,0 +1,1 @@
+"""Per-chapter exercise checks. Each module computes its expected answers independently."""

@@ -1,0 +1,108 @@
+"""Sphinx extension for the course's website.
+
+Twin links: 
+a page ``chapters/bn/NAME`` is paired with ``chapters/en/NAME`` (and the other way round). The
+extension inserts a link to the twin under the page's title, marks Bengali pages with
+``lang="bn"`` and adds the course's stylesheet and bundled Bengali font to the site. A chapter
+page whose twin is missing produces a warning, so ``jupyter-book build -W`` fails on it.
+
+Execution cache per run mode: notebooks are executed at build time in the mode COURSE_MODE
+selects, and each mode keeps its own jupyter-cache folder, so a quick build never serves its
+outputs to a full build or the other way round.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+PACKAGE_DIR = Path(__file__).parent
+CHAPTER_RE = re.compile(r"^chapters/(?P<lang>bn|en)/(?P<name>.+)$")
+OTHER = {"bn": "en", "en": "bn"}
+LINK_TEXT = {"bn": "Read this chapter in English →", "en": "এই অধ্যায়টি বাংলায় পড়ুন →"}
+LANG_TAG = {"bn": "bn", "en": "en"}
+
+
+def twin_of(docname: str) -> str | None:
+    """``chapters/bn/01-x`` -> ``chapters/en/01-x``; None for pages outside chapters/bn|en."""
+    match = CHAPTER_RE.match(docname)
+    if not match:
+        return None
+    return f"chapters/{OTHER[match['lang']]}/{match['name']}"
+
+
+def _twin_paragraph(docname: str, twin: str, lang: str) -> nodes.paragraph:
+    ref = addnodes.pending_xref(
+        "",
+        refdomain="std",
+        reftype="doc",
+        reftarget="/" + twin,
+        refexplicit=True,
+        refwarn=True,
+        refdoc=docname,
+    )
+    ref += nodes.inline("", LINK_TEXT[lang])
+    para = nodes.paragraph("", "", ref, classes=["twin-link"])
+    return para
+
+
+def add_twin_link(app: Sphinx, doctree: nodes.document) -> None:
+    docname = app.env.docname
+    twin = twin_of(docname)
+    if twin is None:
+        return
+    lang = CHAPTER_RE.match(docname)["lang"]
+    if twin not in app.env.found_docs:
+        logger.warning(
+            "chapter %s has no twin: add %s (same file name in the other language) and list it "
+            "in _toc.yml",
+            docname,
+            twin,
+            location=docname,
+        )
+        return
+    para = _twin_paragraph(docname, twin, lang)
+    section = next(iter(doctree.findall(nodes.section)), None)
+    if section is not None and section.children and isinstance(section[0], nodes.title):
+        section.insert(1, para)
+    else:
+        doctree.insert(0, para)
+
+
+def mark_language(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    match = CHAPTER_RE.match(pagename)
+    if match and "body" in context:
+        lang = LANG_TAG[match["lang"]]
+        context["body"] = f'<div lang="{lang}" class="course-{lang}">{context["body"]}</div>'
+
+
+def add_static_paths(app: Sphinx) -> None:
+    for folder in ("static", "fonts"):
+        path = str(PACKAGE_DIR / folder)
+        if path not in app.config.html_static_path:
+            app.config.html_static_path.append(path)
+
+
+def cache_per_mode(app: Sphinx, config) -> None:
+    from .mode import run_mode
+
+    if not config.nb_execution_cache_path:
+        default = Path(app.outdir).parent / ".jupyter_cache"
+        config.nb_execution_cache_path = str(default.with_name(f".jupyter_cache-{run_mode()}"))
+
+
+def setup(app: Sphinx) -> dict:
+    app.setup_extension("myst_nb")
+    app.connect("config-inited", cache_per_mode, priority=400)
+    app.connect("builder-inited", add_static_paths)
+    app.connect("doctree-read", add_twin_link)
+    app.connect("html-page-context", mark_language)
+    app.add_css_file("course.css")
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

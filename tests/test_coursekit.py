@@ -1,0 +1,113 @@
+"""coursekit: run mode, notebook start-up, plotting fonts, TensorFlow quieting, CLI."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+import coursekit
+from coursekit import cli, mode, plotting
+from coursekit.sphinxext import twin_of
+
+
+def test_mode_from_environment(monkeypatch):
+    monkeypatch.setenv("COURSE_MODE", " Full ")
+    assert coursekit.run_mode() == "full"
+    monkeypatch.setenv("COURSE_MODE", "quick")
+    assert coursekit.run_mode() == "quick"
+
+
+@pytest.mark.parametrize("accelerator, expected", [(None, "quick"), ("cuda", "full"), ("tpu", "full")])
+def test_default_mode_follows_the_hardware(monkeypatch, accelerator, expected):
+    monkeypatch.delenv("COURSE_MODE", raising=False)
+    monkeypatch.setattr(mode, "detect_accelerator", lambda: accelerator)
+    assert coursekit.run_mode() == expected
+
+
+def test_bad_mode_is_refused_with_the_choices(monkeypatch):
+    monkeypatch.setenv("COURSE_MODE", "fast")
+    with pytest.raises(coursekit.ModeError, match="'fast'.*COURSE_MODE=quick.*COURSE_MODE=full"):
+        coursekit.run_mode()
+
+
+def test_cli_mode_reports_bad_value_without_traceback(monkeypatch, capsys):
+    monkeypatch.setenv("COURSE_MODE", "fast")
+    assert cli.main(["mode"]) == 2
+    assert "is not a run mode" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("lang, word", [("bn", "চালানোর মোড: quick"), ("en", "Run mode: quick")])
+def test_start_prints_the_mode_in_the_notebook_language(monkeypatch, capsys, lang, word):
+    monkeypatch.setenv("COURSE_MODE", "quick")
+    assert coursekit.start(lang=lang) == "quick"
+    assert word in capsys.readouterr().out
+
+
+def test_start_refuses_an_unknown_language():
+    with pytest.raises(ValueError, match="not one of the course's languages"):
+        coursekit.start(lang="fr")
+
+
+def test_silence_tensorflow_sets_but_does_not_override(monkeypatch):
+    monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "1")
+    coursekit.silence_tensorflow()
+    import os
+
+    assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "2"
+    assert os.environ["TF_ENABLE_ONEDNN_OPTS"] == "1"
+
+
+def test_bundled_bengali_font_registers():
+    assert plotting._register_bundled_fonts(plotting.BUNDLED_FONT_DIR)
+
+
+def test_bengali_label_draws_without_glyph_warnings():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    with matplotlib.rc_context(), warnings.catch_warnings(record=True) as caught:
+        assert coursekit.setup_plotting()
+        warnings.simplefilter("always")
+        fig, ax = plt.subplots()
+        ax.set_title("ক্ষতির লেখচিত্র (loss) ৩")
+        fig.canvas.draw()
+        plt.close(fig)
+    assert not [w for w in caught if "missing from" in str(w.message)]
+
+
+def test_missing_bengali_font_warns_once_and_silences_glyph_warnings(monkeypatch, tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    monkeypatch.setattr(plotting, "_font_available", lambda name: False)
+    with matplotlib.rc_context(), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert plotting.setup_plotting(font_dir=tmp_path) is False
+        matplotlib.rcParams["font.sans-serif"] = ["DejaVu Sans"]
+        fig, ax = plt.subplots()
+        ax.set_title("বাংলা লেখা")
+        fig.canvas.draw()
+        plt.close(fig)
+    font_warnings = [w for w in caught if issubclass(w.category, plotting.BengaliFontWarning)]
+    assert len(font_warnings) == 1
+    assert "fonts-noto-core" in str(font_warnings[0].message)
+    assert not [w for w in caught if "missing from" in str(w.message)]
+
+
+@pytest.mark.parametrize(
+    "docname, twin",
+    [
+        ("chapters/bn/01-gradient-descent", "chapters/en/01-gradient-descent"),
+        ("chapters/en/setup", "chapters/bn/setup"),
+        ("index", None),
+        ("chapters/fr/01", None),
+    ],
+)
+def test_twin_of(docname, twin):
+    assert twin_of(docname) == twin
