@@ -18,7 +18,9 @@ def test_mode_from_environment(monkeypatch):
     assert coursekit.run_mode() == "quick"
 
 
-@pytest.mark.parametrize("accelerator, expected", [(None, "quick"), ("cuda", "full"), ("tpu", "full")])
+@pytest.mark.parametrize(
+    "accelerator, expected", [(None, "quick"), ("cuda", "full"), ("tpu", "full")]
+)
 def test_default_mode_follows_the_hardware(monkeypatch, accelerator, expected):
     monkeypatch.delenv("COURSE_MODE", raising=False)
     monkeypatch.setattr(mode, "detect_accelerator", lambda: accelerator)

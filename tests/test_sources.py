@@ -45,8 +45,12 @@ def test_every_chapter_has_a_twin(source):
 @pytest.mark.parametrize("bn_source", BN_NOTEBOOKS, ids=rel)
 def test_twin_notebooks_run_the_same_code(bn_source):
     en_source = book.twin_path(bn_source)
-    bn_cells = [c.source for c in book.read_markdown_notebook(bn_source).cells if c.cell_type == "code"]
-    en_cells = [c.source for c in book.read_markdown_notebook(en_source).cells if c.cell_type == "code"]
+    bn_cells = [
+        c.source for c in book.read_markdown_notebook(bn_source).cells if c.cell_type == "code"
+    ]
+    en_cells = [
+        c.source for c in book.read_markdown_notebook(en_source).cells if c.cell_type == "code"
+    ]
     diff = first_difference(bn_cells, en_cells)
     assert diff is None, f"{rel(bn_source)} and {rel(en_source)}: {diff}"
 
@@ -64,7 +68,8 @@ def test_markdown_and_ipynb_hold_the_same_notebook(md):
     except Exception as err:  # jupytext raises several types for a mismatch
         pytest.fail(
             f"{rel(md)} and {rel(ipynb)} differ ({type(err).__name__}: {str(err)[:600]}). "
-            "Edit the .md, then run `make pair`."
+            "Edit the .md, then run `make pair`.",
+            pytrace=False,
         )
 
 

@@ -12,7 +12,7 @@ CHAPTER_LANGS = ("bn", "en")
 PAIR_FORMATS = "ipynb,md:myst"
 
 FIRST_CELL_TEMPLATE = {
-    "bn": '''\
+    "bn": """\
 # প্রথম সেল: Colab-এ কোর্সের প্যাকেজ ইনস্টল করে; অন্য কোথাও কিছুই ইনস্টল করে না।
 import subprocess
 import sys
@@ -22,8 +22,8 @@ if "google.colab" in sys.modules:
 
 import coursekit
 
-MODE = coursekit.start(lang="bn")''',
-    "en": '''\
+MODE = coursekit.start(lang="bn")""",
+    "en": """\
 # First cell: in Colab, install the course package; elsewhere, install nothing.
 import subprocess
 import sys
@@ -33,7 +33,7 @@ if "google.colab" in sys.modules:
 
 import coursekit
 
-MODE = coursekit.start(lang="en")''',
+MODE = coursekit.start(lang="en")""",
 }
 
 

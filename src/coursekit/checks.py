@@ -26,7 +26,7 @@ MESSAGES = {
         "wrong_shape": "expected shape {expected}, got {got}.",
         "wrong_len": "expected {expected} values, got {got}.",
         "wrong_scalar": "expected about {expected:.6g}, got {got:.6g}.",
-        "wrong_entry": "wrong value at index {index}: expected about {expected:.6g}, got {got:.6g}.",
+        "wrong_entry": "wrong value at index {index}: expected about {expected:.6g}, got {got:.6g}.",  # noqa: E501
         "raised": "your function raised {error} for the input {case}.",
         "case": "for the input {case}: {detail}",
         "mutated": "your function changed its input {arg} in place; work on a copy ({arg}.copy()).",
@@ -171,7 +171,9 @@ def check_function(
         problem = compare(got, expected, lang=lang, rtol=rtol, atol=atol)
         if problem is not None:
             raise CheckFailed(
-                message(lang, "fail", name=name, detail=message(lang, "case", case=case, detail=problem))
+                message(
+                    lang, "fail", name=name, detail=message(lang, "case", case=case, detail=problem)
+                )
             )
     passed(lang, name)
 

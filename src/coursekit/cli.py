@@ -1,9 +1,9 @@
 """The ``coursekit`` command.
 
-    coursekit pair          write each chapter's .ipynb from its .md (outputs empty)
-    coursekit first-cell    rewrite each chapter's first cell from the template and the
-                            repository URL in _config.yml
-    coursekit mode          print the run mode this machine would use
+coursekit pair          write each chapter's .ipynb from its .md (outputs empty)
+coursekit first-cell    rewrite each chapter's first cell from the template and the
+                        repository URL in _config.yml
+coursekit mode          print the run mode this machine would use
 """
 
 from __future__ import annotations

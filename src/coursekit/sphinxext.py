@@ -1,6 +1,6 @@
 """Sphinx extension for the course's website.
 
-Twin links: 
+Twin links:
 a page ``chapters/bn/NAME`` is paired with ``chapters/en/NAME`` (and the other way round). The
 extension inserts a link to the twin under the page's title, marks Bengali pages with
 ``lang="bn"`` and adds the course's stylesheet and bundled Bengali font to the site. A chapter

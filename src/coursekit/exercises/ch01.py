@@ -83,7 +83,9 @@ def check_sgd_decay(fn, lang: str = "en") -> None:
     for t in range(5):
         w = w - 0.1 / (1 + t / 2.0) * (-2.0 / n) * X.T @ (y - X @ w)
     run_case(
-        f"batch_size={n}, epochs=5, lr0=0.1, tau=2", (X, y, w0.copy(), 0.1, 2.0, n, 5, 0), expected=w
+        f"batch_size={n}, epochs=5, lr0=0.1, tau=2",
+        (X, y, w0.copy(), 0.1, 2.0, n, 5, 0),
+        expected=w,
     )
 
     # 3) Single-sample steps must settle within 1% of the least-squares optimum's loss.
