@@ -7,7 +7,7 @@ import warnings
 import pytest
 
 import coursekit
-from coursekit import cli, mode, plotting
+from coursekit import book, cli, mode, plotting
 from coursekit.sphinxext import twin_of
 
 
@@ -113,3 +113,64 @@ def test_missing_bengali_font_warns_once_and_silences_glyph_warnings(monkeypatch
 )
 def test_twin_of(docname, twin):
     assert twin_of(docname) == twin
+
+
+def _run_first_cell(source: str, monkeypatch, in_colab: bool) -> list:
+    import subprocess
+    import sys
+    import types
+
+    calls = []
+    monkeypatch.setattr(subprocess, "run", lambda cmd, **kw: calls.append(cmd))
+    if in_colab:
+        monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    else:
+        monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    monkeypatch.setenv("COURSE_MODE", "quick")
+    namespace: dict = {}
+    exec(compile(source, "<first cell>", "exec"), namespace)
+    assert namespace["MODE"] == "quick"
+    return calls
+
+
+@pytest.mark.parametrize("lang", ["bn", "en"])
+def test_first_cell_installs_from_the_repository_only_in_colab(monkeypatch, root, lang):
+    url = book.repository_url(root)
+    source = book.first_cell_source(lang, url)
+    assert _run_first_cell(source, monkeypatch, in_colab=False) == []
+    calls = _run_first_cell(source, monkeypatch, in_colab=True)
+    assert len(calls) == 1 and calls[0][-1] == f"git+{url}"
+    assert calls[0][1:4] == ["-m", "pip", "install"]
+
+
+def test_first_cell_command_follows_the_configured_url(tmp_path, root):
+    import shutil
+
+    import jupytext
+
+    shutil.copytree(root / "chapters", tmp_path / "chapters")
+    config = (root / "_config.yml").read_text(encoding="utf-8")
+    old_url = book.repository_url(root)
+    new_url = "https://github.com/example/fork-of-the-course"
+    (tmp_path / "_config.yml").write_text(config.replace(old_url, new_url), encoding="utf-8")
+    assert cli.main(["--root", str(tmp_path), "first-cell"]) == 0
+    for md in book.notebook_sources(tmp_path):
+        want = book.first_cell_source(book.lang_of(md), new_url)
+        assert book.first_code_cell(book.read_markdown_notebook(md)).source == want
+        assert book.first_code_cell(jupytext.read(md.with_suffix(".ipynb"))).source == want
+    assert not list(tmp_path.rglob("*.tmp")), "a temporary file was left behind"
+
+
+def test_execution_cache_is_kept_per_mode(monkeypatch, tmp_path):
+    from types import SimpleNamespace
+
+    from coursekit.sphinxext import cache_per_mode
+
+    app = SimpleNamespace(outdir=str(tmp_path / "_build" / "html"))
+    for mode_name in ("quick", "full"):
+        monkeypatch.setenv("COURSE_MODE", mode_name)
+        config = SimpleNamespace(nb_execution_cache_path="")
+        cache_per_mode(app, config)
+        assert config.nb_execution_cache_path == str(
+            tmp_path / "_build" / f".jupyter_cache-{mode_name}"
+        )
