@@ -27,16 +27,16 @@ _MODE_MESSAGES = {
         "quick": "Run mode: quick (small data, few steps; minutes on a CPU).",
         "full": "Run mode: full (the whole experiment; best with a GPU or TPU).",
         "how": (
-            "To switch, set the environment variable COURSE_MODE to 'quick' or 'full'\n"
-            "and run the notebook again (Colab: import os; os.environ['COURSE_MODE'] = 'full')."
+            "To switch, set COURSE_MODE to 'quick' or 'full' and run again;\n"
+            "in Colab: import os; os.environ['COURSE_MODE'] = 'full'"
         ),
     },
     "bn": {
         "quick": "চালানোর মোড: quick (ছোট ডেটা, অল্প কয়েকটি ধাপ; CPU-তে কয়েক মিনিট)।",
         "full": "চালানোর মোড: full (পুরো পরীক্ষা; GPU বা TPU থাকলে ভালো)।",
         "how": (
-            "মোড বদলাতে COURSE_MODE এনভায়রনমেন্ট ভেরিয়েবলে 'quick' বা 'full' দিন,\n"
-            "তারপর নোটবুকটি আবার চালান (Colab-এ: import os; os.environ['COURSE_MODE'] = 'full')।"
+            "মোড বদলাতে COURSE_MODE-এ 'quick' বা 'full' দিয়ে আবার চালান;\n"
+            "Colab-এ: import os; os.environ['COURSE_MODE'] = 'full'"
         ),
     },
 }
