@@ -1,6 +1,34 @@
 """chhotograd ("ছোট" = small): the course's own small autograd library.
 
-Part II of the course builds it step by step. This package is the home of that library.
+A NumPy array that remembers how it was computed (:class:`Tensor`), the reverse-mode walk that
+turns that record into gradients, and just enough of ``torch.nn`` and ``torch.optim`` to train
+networks, with PyTorch's names so that what you learn here transfers::
+
+    import chhotograd as cg
+    x = cg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    (x * x).sum().backward()
+    x.grad  # array([2., 4., 6.], dtype=float32)
+
+Modules: :mod:`~chhotograd.engine` (the operations and their backward rules),
+:mod:`~chhotograd.autograd` (the graph walk), :mod:`~chhotograd.functional`,
+:mod:`~chhotograd.nn` and :mod:`~chhotograd.optim`.
 """
 
+from . import functional, nn, optim
+from .autograd import is_grad_enabled, no_grad, to_dot
+from .engine import Tensor, tensor
+from .nn import manual_seed
+
 __version__ = "0.1.0"
+
+__all__ = [
+    "Tensor",
+    "functional",
+    "is_grad_enabled",
+    "manual_seed",
+    "nn",
+    "no_grad",
+    "optim",
+    "tensor",
+    "to_dot",
+]

@@ -1,0 +1,101 @@
+"""Optimizers, with exactly PyTorch's update rules (``torch.optim.SGD`` and ``torch.optim.Adam``).
+
+An optimizer updates ``p.data`` in place from ``p.grad``; it records no graph. Parameters whose
+``grad`` is None are skipped, as in PyTorch.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = ["SGD", "Adam", "Optimizer"]
+
+
+class Optimizer:
+    """Holds the parameters (an iterable of Tensors) and clears their gradients."""
+
+    def __init__(self, params):
+        self.params = list(params)
+        if not self.params:
+            raise ValueError("the optimizer got an empty list of parameters")
+
+    def zero_grad(self) -> None:
+        """Set every parameter's ``grad`` to None (PyTorch's default, set_to_none=True)."""
+        for p in self.params:
+            p.grad = None
+
+    def step(self) -> None:
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with optional momentum and L2 weight decay.
+
+    g = grad + weight_decay·p;  b = g on the first step, else momentum·b + g;  p -= lr·b
+    (p -= lr·g when momentum is 0).
+    """
+
+    def __init__(self, params, lr: float, momentum: float = 0.0, weight_decay: float = 0.0):
+        super().__init__(params)
+        self.lr, self.momentum, self.weight_decay = lr, momentum, weight_decay
+        self.buffers: list[np.ndarray | None] = [None] * len(self.params)
+
+    def step(self) -> None:
+        for i, p in enumerate(self.params):
+            if p.grad is None:
+                continue
+            g = p.grad
+            if self.weight_decay:
+                g = g + self.weight_decay * p.data
+            if self.momentum:
+                if self.buffers[i] is None:
+                    self.buffers[i] = g.copy()
+                else:
+                    self.buffers[i] *= self.momentum
+                    self.buffers[i] += g
+                g = self.buffers[i]
+            p.data -= self.lr * g
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba), bias-corrected, with optional L2 weight decay, as torch.optim.Adam.
+
+    g = grad + weight_decay·p;  m += (1-β1)(g - m);  v = β2·v + (1-β2)·g²;
+    p -= lr/(1-β1ᵗ) · m / (sqrt(v)/sqrt(1-β2ᵗ) + eps)
+    """
+
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ):
+        super().__init__(params)
+        self.lr, self.betas, self.eps, self.weight_decay = lr, betas, eps, weight_decay
+        self.steps = [0] * len(self.params)
+        self.m: list[np.ndarray | None] = [None] * len(self.params)
+        self.v: list[np.ndarray | None] = [None] * len(self.params)
+
+    def step(self) -> None:
+        beta1, beta2 = self.betas
+        for i, p in enumerate(self.params):
+            if p.grad is None:
+                continue
+            g = p.grad
+            if self.weight_decay:
+                g = g + self.weight_decay * p.data
+            if self.m[i] is None:
+                self.m[i], self.v[i] = np.zeros_like(p.data), np.zeros_like(p.data)
+            self.steps[i] += 1
+            t, m, v = self.steps[i], self.m[i], self.v[i]
+            m += (1 - beta1) * (g - m)  # running mean of gradients
+            v *= beta2
+            v += (1 - beta2) * (g * g)  # running mean of squared gradients
+            # Both averages start at 0 and are biased towards it early on; divide that out.
+            step_size = self.lr / (1 - beta1**t)
+            denom = np.sqrt(v) / math.sqrt(1 - beta2**t) + self.eps
+            p.data -= step_size * (m / denom)
