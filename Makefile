@@ -13,6 +13,9 @@ TORCH_PIP_ARGS ?=
 # Notebooks run in quick mode unless the caller says otherwise.
 COURSE_MODE ?= quick
 export COURSE_MODE
+# Progress bars are for people running a notebook; the website and the test logs show the
+# per-epoch summaries instead.
+export TQDM_DISABLE ?= 1
 JOBS ?= auto
 
 .PHONY: book test venv pair lint clean help

@@ -1,0 +1,123 @@
+"""PyTorch helpers that the training chapters share (chapter 7 builds each of them step by step).
+
+- :func:`pick_device`: CUDA, else Apple's MPS, else the CPU, and says which;
+- :func:`seed_everything`: the same random numbers on every run;
+- :func:`train_epoch` and :func:`evaluate`: one pass of training, one of evaluation;
+- :func:`save_checkpoint` and :func:`load_checkpoint`: a model's ``state_dict`` written
+  atomically and read back with ``torch.load(..., weights_only=True)``, which never runs code
+  from the file.
+
+Progress bars use ``tqdm.auto`` (a widget in Jupyter and Colab, text elsewhere). They can be
+switched off with the environment variable ``TQDM_DISABLE=1``, which the course's build and tests
+set so that the website shows the per-epoch summaries instead of progress-bar residue.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+
+
+def pick_device(verbose: bool = True):
+    """The best device PyTorch can use here: ``cuda``, ``mps`` or ``cpu``."""
+    import torch
+
+    if torch.cuda.is_available():
+        device = torch.device("cuda")
+        name = torch.cuda.get_device_name(device)
+    elif getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        device, name = torch.device("mps"), "Apple GPU (MPS)"
+    else:
+        device, name = torch.device("cpu"), f"CPU, {torch.get_num_threads()} threads"
+    if verbose:
+        print(f"device: {device} ({name})")
+    return device
+
+
+def seed_everything(seed: int = 0) -> None:
+    """Seed Python's, NumPy's and PyTorch's random generators (all devices)."""
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)  # also seeds CUDA and MPS
+
+
+def progress(iterable: Iterable, **kwargs):
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, mininterval=0.5, **kwargs)
+
+
+def train_epoch(model, loader, loss_fn, optimizer, device, desc: str = "train") -> float:
+    """One pass over ``loader`` in training mode; returns the mean loss per sample."""
+    model.train()
+    total, count = 0.0, 0
+    for inputs, targets in progress(loader, desc=desc, leave=False):
+        inputs, targets = inputs.to(device), targets.to(device)
+        optimizer.zero_grad()
+        loss = loss_fn(model(inputs), targets)
+        loss.backward()
+        optimizer.step()
+        total += loss.item() * len(targets)
+        count += len(targets)
+    return total / count
+
+
+def evaluate(model, loader, loss_fn, device) -> tuple[float, float]:
+    """Mean loss and accuracy of a classifier over ``loader``, without recording a graph."""
+    import torch
+
+    model.eval()
+    total, correct, count = 0.0, 0, 0
+    with torch.no_grad():
+        for inputs, targets in loader:
+            inputs, targets = inputs.to(device), targets.to(device)
+            outputs = model(inputs)
+            total += loss_fn(outputs, targets).item() * len(targets)
+            correct += (outputs.argmax(dim=1) == targets).sum().item()
+            count += len(targets)
+    return total / count, correct / count
+
+
+def save_checkpoint(model, path: str | Path) -> Path:
+    """Write ``model.state_dict()`` to ``path`` through a temporary file (no half-written file)."""
+    import torch
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        torch.save(model.state_dict(), tmp)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return path
+
+
+def load_checkpoint(model, path: str | Path, device=None):
+    """Load a ``state_dict`` saved by :func:`save_checkpoint` into ``model``; returns ``model``.
+
+    ``weights_only=True`` refuses anything but tensors and plain containers, so a checkpoint
+    from an untrusted source cannot run code. A missing file or a checkpoint of another
+    architecture raises an error that says so.
+    """
+    import torch
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no checkpoint at {path}; train and save_checkpoint() first.")
+    state = torch.load(path, map_location=device or "cpu", weights_only=True)
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as err:
+        raise RuntimeError(
+            f"the checkpoint {path} does not fit this model (another architecture?): {err}"
+        ) from None
+    return model
