@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -93,6 +94,27 @@ def test_notebook_starts_with_the_standard_first_cell(md):
     assert cell.source == book.first_cell_source(book.lang_of(md), url), (
         f"{rel(md)}: the first code cell is not the standard one; run `coursekit first-cell`."
     )
+
+
+ASCII_NUMBER = re.compile(r"(?<![\w.\-])[0-9]+(?:\.[0-9]+)*(?![\w\-])", re.ASCII)
+
+
+@pytest.mark.parametrize("bn_source", [p for p in SOURCES if p.parent.name == "bn"], ids=rel)
+def test_bengali_headings_use_bengali_digits(bn_source):
+    """Numbers in Bengali prose are written with Bengali digits (names like ResNet-34 aside)."""
+    notebook = book.read_markdown_notebook(bn_source)
+    for cell in notebook.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for line in cell.source.splitlines():
+            if not line.startswith("#"):
+                continue
+            prose = re.sub(r"`[^`]*`|\$[^$]*\$", "", line)
+            match = ASCII_NUMBER.search(prose)
+            assert match is None, (
+                f"{rel(bn_source)}: heading {line.strip()!r} writes {match.group(0)!r} in ASCII "
+                "digits; use Bengali digits (০১২৩৪৫৬৭৮৯) in Bengali prose."
+            )
 
 
 def test_fingerprint_ignores_comments_and_strings_only():
