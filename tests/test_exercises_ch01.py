@@ -112,3 +112,12 @@ def test_check_failure_renders_without_a_traceback():
     assert err._render_traceback_() == ["✘ x: wrong"]
     with pytest.raises(AnswerStub, match="এখানে আপনার উত্তর লিখুন"):
         stub("bn")
+
+
+def test_checks_accept_torch_tensors_that_require_grad(capsys):
+    import torch
+
+    from coursekit.checks import check_value
+
+    check_value(torch.tensor([1.0, 2.0], requires_grad=True) * 1, [1.0, 2.0], name="t", lang="en")
+    assert "correct" in capsys.readouterr().out

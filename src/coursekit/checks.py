@@ -83,8 +83,19 @@ def _type_name(value: Any) -> str:
     return type(value).__name__
 
 
+def as_numpy(value: Any) -> Any:
+    """A PyTorch or TensorFlow tensor (even one that requires grad) as a NumPy array; other
+    values unchanged."""
+    if hasattr(value, "detach"):  # torch.Tensor
+        value = value.detach().cpu()
+    if hasattr(value, "numpy") and not isinstance(value, np.ndarray):
+        return value.numpy()
+    return value
+
+
 def shape_problem(got: Any, shape: tuple[int, ...], *, lang: str) -> str | None:
     """Return None when ``got`` is a finite number/array of ``shape``, else why not."""
+    got = as_numpy(got)
     if isinstance(got, (str, bytes)) or got is None:
         return message(lang, "wrong_type", got=_type_name(got))
     try:
@@ -108,7 +119,7 @@ def compare(
     problem = shape_problem(got, exp_arr.shape, lang=lang)
     if problem is not None:
         return problem
-    got_arr = np.asarray(got, dtype=np.float64)
+    got_arr = np.asarray(as_numpy(got), dtype=np.float64)
     bad = ~np.isclose(got_arr, exp_arr, rtol=rtol, atol=atol)
     if not bad.any():
         return None
