@@ -96,3 +96,8 @@ def test_bengali_font_ships_with_the_site(built_site):
     assert "Course Bengali" in css and "NotoSansBengali-Regular.ttf" in css
     html = (built_site / "chapters" / "bn" / "01-gradient-descent.html").read_text("utf-8")
     assert "_static/course.css" in html
+
+
+def test_bengali_pages_label_code_toggles_in_bengali(built_site):
+    html = (built_site / "chapters" / "bn" / "01-gradient-descent.html").read_text("utf-8")
+    assert "কোড দেখান" in html and "Show code cell" not in html

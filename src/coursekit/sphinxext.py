@@ -76,6 +76,28 @@ def add_twin_link(app: Sphinx, doctree: nodes.document) -> None:
         doctree.insert(0, para)
 
 
+CODE_PROMPTS = {"bn": ("কোড দেখান", "কোড লুকান")}
+
+
+def localise_code_prompts(app: Sphinx, docname: str, source: list[str]) -> None:
+    """Give Bengali notebook pages Bengali labels on the show/hide-code toggles.
+
+    myst-nb reads these labels from a page's front matter (``mystnb:``), so they are added to
+    the front matter of every Bengali notebook page as it is read, instead of to each file.
+    """
+    match = CHAPTER_RE.match(docname)
+    if not match or match["lang"] not in CODE_PROMPTS:
+        return
+    text = source[0]
+    if not text.startswith("---\n") or "\nkernelspec:" not in text.split("\n---", 1)[0]:
+        return  # not a notebook page
+    if "\nmystnb:" in text.split("\n---", 1)[0]:
+        return  # the page sets its own
+    show, hide = CODE_PROMPTS[match["lang"]]
+    front = f'mystnb:\n  code_prompt_show: "{show}"\n  code_prompt_hide: "{hide}"\n'
+    source[0] = "---\n" + front + text[len("---\n") :]
+
+
 def mark_language(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
     match = CHAPTER_RE.match(pagename)
     if match and "body" in context:
@@ -102,6 +124,7 @@ def setup(app: Sphinx) -> dict:
     app.setup_extension("myst_nb")
     app.connect("config-inited", cache_per_mode, priority=400)
     app.connect("builder-inited", add_static_paths)
+    app.connect("source-read", localise_code_prompts)
     app.connect("doctree-read", add_twin_link)
     app.connect("html-page-context", mark_language)
     app.add_css_file("course.css")
