@@ -211,3 +211,20 @@ def test_a_wrong_broadcasting_rule_is_caught(monkeypatch):
 def test_the_torch_comparison_checks_values_too():
     with pytest.raises(AssertionError, match="forward"):
         compare_with_torch(lambda t: t * 2, np.ones(3), torch_f=lambda t: t * torch.tensor(2.001))
+
+
+def test_power_zero_has_zero_gradient_even_at_zero():
+    import torch
+
+    x = cg.tensor([0.0, 2.0], requires_grad=True, dtype=np.float64)
+    (x**0).sum().backward()
+    t = torch.tensor([0.0, 2.0], requires_grad=True, dtype=torch.float64)
+    (t**0).sum().backward()
+    np.testing.assert_array_equal(x.grad, t.grad.numpy())
+
+
+def test_checks_accept_chhotograd_tensors(capsys):
+    from coursekit.checks import check_value
+
+    check_value(cg.tensor([1.0, 2.0], requires_grad=True) * 1, [1.0, 2.0], name="t", lang="en")
+    assert "correct" in capsys.readouterr().out

@@ -197,6 +197,8 @@ class Tensor:
             data = a.data**p
 
             def backward(g):
+                if p == 0:  # x ** 0 is constant; 0 * 0 ** -1 would give NaN at x = 0
+                    return (np.zeros_like(a.data),)
                 return (g * p * a.data ** (p - 1),)
 
             return _from_op(data, (a,), backward, f"pow {p}")

@@ -86,7 +86,7 @@ def _type_name(value: Any) -> str:
 def as_numpy(value: Any) -> Any:
     """A PyTorch or TensorFlow tensor (even one that requires grad) as a NumPy array; other
     values unchanged."""
-    if hasattr(value, "detach"):  # torch.Tensor
+    if hasattr(value, "detach") and hasattr(value, "cpu"):  # torch.Tensor
         value = value.detach().cpu()
     if hasattr(value, "numpy") and not isinstance(value, np.ndarray):
         return value.numpy()
