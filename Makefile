@@ -43,7 +43,7 @@ book: $(STAMP)
 	@echo "The website is in _build/html: open _build/html/index.html in a browser."
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --nbval-lax --nbval-current-env \
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup --nbval-lax --nbval-current-env \
 		--nbval-cell-timeout=900
 
 pair: $(STAMP)

@@ -14,6 +14,9 @@ import pytest
 
 from coursekit import book
 
+# One worker builds the book once for every test in this module.
+pytestmark = pytest.mark.xdist_group("book-build")
+
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 

@@ -64,6 +64,19 @@ class CheckFailed(AssertionError):
 class AnswerStub(NotImplementedError):
     """Raised by an exercise's placeholder until the student writes an answer."""
 
+    def _render_traceback_(self) -> list[str]:
+        return [f"✍ {self}"]
+
+
+class _Unanswered:
+    """The value a student notebook gives an answer until the student replaces it."""
+
+    def __repr__(self) -> str:
+        return "UNANSWERED"
+
+
+UNANSWERED = _Unanswered()
+
 
 def message(lang: str, key: str, **kw: Any) -> str:
     if lang not in MESSAGES:
@@ -95,6 +108,8 @@ def as_numpy(value: Any) -> Any:
 
 def shape_problem(got: Any, shape: tuple[int, ...], *, lang: str) -> str | None:
     """Return None when ``got`` is a finite number/array of ``shape``, else why not."""
+    if got is UNANSWERED:
+        return message(lang, "stub")
     got = as_numpy(got)
     if isinstance(got, (str, bytes)) or got is None:
         return message(lang, "wrong_type", got=_type_name(got))
@@ -156,6 +171,8 @@ def check_value(
 
 def call_answer(fn: Any, args: Sequence[Any], *, name: str, lang: str, case: str) -> Any:
     """Call the student's function; turn a stub or a crash into a CheckFailed."""
+    if fn is UNANSWERED:
+        fail(lang, name, "stub")
     if not callable(fn):
         fail(lang, name, "not_callable", got=_type_name(fn))
     try:

@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import book
+from . import book, student
 from .mode import ModeError, detect_accelerator, run_mode
 
 
@@ -37,6 +37,15 @@ def _cmd_first_cell(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_student(args: argparse.Namespace) -> int:
+    root = book.find_root(args.root)
+    langs = [args.lang] if args.lang else list(book.CHAPTER_LANGS)
+    chapters = student.select_chapters(root, args.chapters, langs)
+    for path in student.write_student_versions(root, chapters, Path(args.out)):
+        print(f"wrote {path}")
+    return 0
+
+
 def _cmd_mode(args: argparse.Namespace) -> int:
     try:
         mode = run_mode()
@@ -58,10 +67,15 @@ def main(argv: list[str] | None = None) -> int:
         "first-cell", help="rewrite every chapter's first cell from the template"
     ).set_defaults(func=_cmd_first_cell)
     sub.add_parser("mode", help="print the run mode").set_defaults(func=_cmd_mode)
+    p_student = sub.add_parser("student", help="write student notebooks without the solutions")
+    p_student.add_argument("chapters", nargs="*", help="e.g. 01 or 01-gradient-descent; none: all")
+    p_student.add_argument("--out", required=True, help="folder for the student notebooks")
+    p_student.add_argument("--lang", choices=book.CHAPTER_LANGS, help="one language only")
+    p_student.set_defaults(func=_cmd_student)
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except book.BookError as err:
+    except (book.BookError, student.StudentError) as err:
         print(f"coursekit: {err}", file=sys.stderr)
         return 2
 
