@@ -42,6 +42,12 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "The website is in _build/html: open _build/html/index.html in a browser."
 
+# The test workers run side by side, one per core: one thread each avoids oversubscription.
+test: export OMP_NUM_THREADS ?= 1
+test: export OPENBLAS_NUM_THREADS ?= 1
+test: export MKL_NUM_THREADS ?= 1
+test: export TF_NUM_INTRAOP_THREADS ?= 1
+test: export TF_NUM_INTEROP_THREADS ?= 1
 test: $(STAMP)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup --nbval-lax --nbval-current-env \
 		--nbval-cell-timeout=900

@@ -1,0 +1,250 @@
+"""Checks for chapter 6: training with chhotograd (confusion matrix, Adam, a PyTorch twin).
+
+Every expected value is computed here by another route than the student's: counting with
+``np.bincount`` for exercise 1, ``torch.optim.Adam`` itself for exercise 2, and a forward pass of
+the chapter's CNN written with NumPy alone for exercise 3.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..checks import CheckFailed, call_answer, check_function, compare, message, passed
+
+# Messages this chapter needs beyond those of coursekit.checks.
+_MESSAGES = {
+    "en": {
+        "triple": "expected the triple (p, m, v), got {got}.",
+        "step": "{case}, step t={t}, the returned {part}: {detail}",
+        "not_module": "expected a PyTorch model (a torch.nn.Module), got {got}.",
+        "model_raised": "on digit images of shape {shape}, your model raised {error}.",
+        "dtype_hint": " Make the model float64 (model.double()): the images are float64.",
+        "logits": "the logits for {inputs}: {detail}",
+        "digits_cases": ("300 random digits", "50 digits without a 9"),
+        "adam_cases": ("p of shape (3,)", "p of shape (2, 3)"),
+        "cnn_inputs": ("40 digits", "8 noise images"),
+    },
+    "bn": {
+        "triple": "(p, m, v) তিনটির একটি টাপল (tuple) হওয়ার কথা, পাওয়া গেছে {got}।",
+        "step": "{case}, ধাপ t={t}, ফেরত দেওয়া {part}: {detail}",
+        "not_module": "একটি PyTorch মডেল (torch.nn.Module) হওয়ার কথা, পাওয়া গেছে {got}।",
+        "model_raised": "{shape} আকৃতির অঙ্কের ছবিতে আপনার মডেল এই error তুলেছে: {error}।",
+        "dtype_hint": " মডেলটিকে float64 করুন (model.double()): ছবিগুলো float64।",
+        "logits": "{inputs} লজিট (logit): {detail}",
+        "digits_cases": ("৩০০টি র‍্যান্ডম অঙ্ক", "৯ ছাড়া ৫০টি অঙ্ক"),
+        "adam_cases": ("(3,) আকৃতির p", "(2, 3) আকৃতির p"),
+        "cnn_inputs": ("৪০টি অঙ্কের ছবিতে", "৮টি নয়েজ-ছবিতে"),
+    },
+}
+
+
+def _text(lang: str, key: str, **kw: Any) -> str:
+    if lang not in _MESSAGES:
+        raise ValueError(f"lang={lang!r}: checks speak {sorted(_MESSAGES)}.")
+    return _MESSAGES[lang][key].format(**kw)
+
+
+def _names(lang: str, key: str) -> tuple[str, ...]:
+    """The descriptions of a check's cases, in the reader's language."""
+    if lang not in _MESSAGES:
+        raise ValueError(f"lang={lang!r}: checks speak {sorted(_MESSAGES)}.")
+    return _MESSAGES[lang][key]
+
+
+def _fail_with(lang: str, name: str, detail: str) -> None:
+    raise CheckFailed(message(lang, "fail", name=name, detail=detail))
+
+
+def _as_numpy(value: Any) -> Any:
+    """A torch tensor (even one that requires grad) as a float64 NumPy array; else unchanged."""
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch is installed with the course
+        return value
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().to(torch.float64).numpy()
+    return value
+
+
+# Exercise 1 ------------------------------------------------------------------------------------
+
+
+def confusion_counts(labels: np.ndarray, predictions: np.ndarray, num_classes: int) -> np.ndarray:
+    """C[i, j] = number of samples with true class i predicted as j, shape (num_classes,)*2."""
+    pairs = np.asarray(labels) * num_classes + np.asarray(predictions)
+    return np.bincount(pairs, minlength=num_classes**2).reshape(num_classes, num_classes)
+
+
+def check_confusion_matrix(fn, lang: str = "en") -> None:
+    """Exercise 1: fn(labels, predictions, num_classes) -> counts C[true, predicted]."""
+    rng = np.random.default_rng(6)
+    small_labels = np.array([0, 0, 1, 2, 2, 2])
+    small_predictions = np.array([0, 1, 1, 2, 0, 2])
+    labels = rng.integers(0, 10, 300)
+    # About 80% right, the rest a random digit: a realistic, far from symmetric matrix.
+    predictions = np.where(rng.random(300) < 0.8, labels, rng.integers(0, 10, 300))
+    no_nines = rng.integers(0, 9, 50)
+    random_digits, without_nines = _names(lang, "digits_cases")
+    cases = []
+    for case, (lab, pred, k) in {
+        "labels=[0, 0, 1, 2, 2, 2], predictions=[0, 1, 1, 2, 0, 2], num_classes=3": (
+            small_labels,
+            small_predictions,
+            3,
+        ),
+        f"{random_digits}, num_classes=10": (labels, predictions, 10),
+        f"{without_nines}, num_classes=10": (no_nines, (no_nines + 1) % 9, 10),
+    }.items():
+        expected = confusion_counts(lab, pred, k)
+        cases.append((case, (lab.copy(), pred.copy(), k), expected))
+    check_function(fn, cases, name="confusion_matrix", lang=lang, rtol=0.0, atol=1e-9)
+
+
+# Exercise 2 ------------------------------------------------------------------------------------
+
+
+def _adam_cases(lang: str):
+    """(description, p0, gradients, settings) for the runs the check compares with PyTorch."""
+    rng = np.random.default_rng(66)
+    small, matrix = _names(lang, "adam_cases")
+    return [
+        (
+            f"{small}, lr=0.01",
+            rng.normal(size=3),
+            [rng.normal(size=3) for _ in range(5)],
+            {"lr": 0.01, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
+        ),
+        (
+            f"{matrix}, lr=0.1, beta1=0.8, beta2=0.99, eps=0.001",
+            rng.normal(size=(2, 3)),
+            [0.01 * rng.normal(size=(2, 3)) for _ in range(4)],
+            {"lr": 0.1, "beta1": 0.8, "beta2": 0.99, "eps": 1e-3},
+        ),
+    ]
+
+
+def check_adam_update(fn, lang: str = "en") -> None:
+    """Exercise 2: fn(p, grad, m, v, t, lr, beta1, beta2, eps) -> (p, m, v) after one Adam step.
+
+    Runs several steps in a row, feeding the returned m and v back in, and compares p, m and v
+    after every step with torch.optim.Adam on the same gradients (float64).
+    """
+    import torch
+
+    name = "adam_update"
+    for case, p0, gradients, s in _adam_cases(lang):
+        reference = torch.tensor(p0, dtype=torch.float64, requires_grad=True)
+        optimizer = torch.optim.Adam(
+            [reference], lr=s["lr"], betas=(s["beta1"], s["beta2"]), eps=s["eps"]
+        )
+        p, m, v = p0.copy(), np.zeros_like(p0), np.zeros_like(p0)
+        for t, g in enumerate(gradients, start=1):
+            reference.grad = torch.tensor(g, dtype=torch.float64)
+            optimizer.step()
+            state = optimizer.state[reference]
+            expected = {
+                "p": reference.detach().numpy().copy(),
+                "m": state["exp_avg"].numpy().copy(),
+                "v": state["exp_avg_sq"].numpy().copy(),
+            }
+            # Copies: an answer may update its arguments in place, as PyTorch does.
+            args = (p.copy(), g.copy(), m.copy(), v.copy(), t) + tuple(
+                s[k] for k in ("lr", "beta1", "beta2", "eps")
+            )
+            got = call_answer(fn, args, name=name, lang=lang, case=f"{case}, t={t}")
+            if not isinstance(got, tuple | list) or len(got) != 3:
+                _fail_with(lang, name, _text(lang, "triple", got=type(got).__name__))
+            got = [_as_numpy(part) for part in got]
+            # m and v first: a wrong average explains a wrong p.
+            for part, value in (("m", got[1]), ("v", got[2]), ("p", got[0])):
+                problem = compare(value, expected[part], lang=lang, rtol=1e-9, atol=1e-13)
+                if problem is not None:
+                    _fail_with(
+                        lang, name, _text(lang, "step", case=case, t=t, part=part, detail=problem)
+                    )
+            p, m, v = (np.asarray(part, dtype=np.float64) for part in got)
+    passed(lang, name)
+
+
+# Exercise 3 ------------------------------------------------------------------------------------
+
+
+def cnn_state(seed: int = 606) -> dict[str, np.ndarray]:
+    """Random float64 weights for the chapter's CNN, under its Sequential's parameter names."""
+    rng = np.random.default_rng(seed)
+    shapes = {
+        "0.weight": (16, 1, 3, 3),
+        "0.bias": (16,),
+        "3.weight": (32, 16, 3, 3),
+        "3.bias": (32,),
+        "7.weight": (10, 128),
+        "7.bias": (10,),
+    }
+    fan_in = {"0": 9, "3": 16 * 9, "7": 128}
+    return {
+        name: rng.uniform(-1, 1, shape) / np.sqrt(fan_in[name.split(".")[0]])
+        for name, shape in shapes.items()
+    }
+
+
+def _conv3x3_same(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """Cross-correlation with a 3×3 kernel, stride 1, zero padding 1: (N,C,H,W) -> (N,O,H,W)."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    padded = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    windows = sliding_window_view(padded, (3, 3), axis=(2, 3))  # (N, C, H, W, 3, 3)
+    return np.einsum("nchwij,ocij->nohw", windows, weight) + bias[None, :, None, None]
+
+
+def _max_pool2(x: np.ndarray) -> np.ndarray:
+    n, c, h, w = x.shape
+    return x.reshape(n, c, h // 2, 2, w // 2, 2).max(axis=(3, 5))
+
+
+def cnn_logits(state: dict[str, np.ndarray], images: np.ndarray) -> np.ndarray:
+    """The chapter's CNN in NumPy: conv-relu-pool, conv-relu-pool, flatten, linear."""
+    a = _max_pool2(np.maximum(_conv3x3_same(images, state["0.weight"], state["0.bias"]), 0))
+    a = _max_pool2(np.maximum(_conv3x3_same(a, state["3.weight"], state["3.bias"]), 0))
+    return a.reshape(len(a), -1) @ state["7.weight"].T + state["7.bias"]
+
+
+def check_torch_cnn(fn, lang: str = "en") -> None:
+    """Exercise 3: fn(state) -> a float64 PyTorch model with the logits of the chapter's CNN."""
+    import torch
+    from sklearn.datasets import load_digits
+
+    name = "torch_cnn"
+    state = cnn_state()
+    digits = load_digits().images[:40, None] / 16.0
+    noise = np.random.default_rng(7).normal(size=(8, 1, 8, 8))
+    model = call_answer(
+        fn, ({k: v.copy() for k, v in state.items()},), name=name, lang=lang, case="state"
+    )
+    if not isinstance(model, torch.nn.Module):
+        _fail_with(lang, name, _text(lang, "not_module", got=type(model).__name__))
+    for inputs, images in zip(_names(lang, "cnn_inputs"), (digits, noise), strict=True):
+        try:
+            with torch.no_grad():
+                got = _as_numpy(model(torch.from_numpy(np.ascontiguousarray(images))))
+        except Exception as exc:  # the student's model may raise anything
+            error = f"{type(exc).__name__}: {exc}"
+            detail = _text(lang, "model_raised", error=error, shape=images.shape)
+            if any(word in str(exc) for word in ("dtype", "Double", "Float", "double", "float")):
+                detail += _text(lang, "dtype_hint")
+            _fail_with(lang, name, detail)
+        problem = compare(got, cnn_logits(state, images), lang=lang, rtol=1e-9, atol=1e-12)
+        if problem is not None:
+            _fail_with(lang, name, _text(lang, "logits", inputs=inputs, detail=problem))
+    passed(lang, name)
+
+
+__all__ = [
+    "check_adam_update",
+    "check_confusion_matrix",
+    "check_torch_cnn",
+    "cnn_logits",
+    "cnn_state",
+    "confusion_counts",
+]
