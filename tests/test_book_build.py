@@ -4,10 +4,7 @@ bundled Bengali font."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,34 +18,9 @@ ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 
 
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-@pytest.fixture(scope="module")
-def build() -> subprocess.CompletedProcess:
-    """Build the book once, as `make book` does (same output folder, same execution cache)."""
-    jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    env = {**os.environ, "COURSE_MODE": os.environ.get("COURSE_MODE", "quick")}
-    return subprocess.run(
-        [str(jupyter_book), "build", str(ROOT), "-W", "-n", "--keep-going"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=3600,
-    )
-
-
-@pytest.fixture(scope="module")
-def built_site(build) -> Path:
-    if build.returncode != 0:
-        pytest.skip("the book did not build: see test_book_builds_without_warnings")
-    return HTML
-
-
 def test_book_builds_without_warnings(build):
     if build.returncode != 0:
-        log = ANSI.sub("", build.stdout + build.stderr).splitlines()
+        log = re.sub(r"\x1b\[[0-9;]*m", "", build.stdout + build.stderr).splitlines()
         problems = [line for line in log if re.search(r"(WARNING|ERROR|CRITICAL):", line)]
         pytest.fail(
             "jupyter-book build -W failed:\n" + "\n".join(problems[:40] or log[-60:]),
