@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 PACKAGE_DIR = Path(__file__).parent
 CHAPTER_RE = re.compile(r"^chapters/(?P<lang>bn|en)/(?P<name>.+)$")
 OTHER = {"bn": "en", "en": "bn"}
-LINK_TEXT = {"bn": "Read this chapter in English →", "en": "এই অধ্যায়টি বাংলায় পড়ুন →"}
+LINK_TEXT = {"bn": "Read this page in English →", "en": "এই পাতাটি বাংলায় পড়ুন →"}
 LANG_TAG = {"bn": "bn", "en": "en"}
 
 
@@ -122,6 +122,7 @@ def cache_per_mode(app: Sphinx, config) -> None:
 
 def setup(app: Sphinx) -> dict:
     app.setup_extension("myst_nb")
+    app.setup_extension("coursekit.glossary")
     app.connect("config-inited", cache_per_mode, priority=400)
     app.connect("builder-inited", add_static_paths)
     app.connect("source-read", localise_code_prompts)
