@@ -49,8 +49,11 @@ def seed_everything(seed: int = 0) -> None:
 
 
 def progress(iterable: Iterable, **kwargs):
+    """A tqdm progress bar; none when the environment sets ``TQDM_DISABLE`` (not 0)."""
     from tqdm.auto import tqdm
 
+    # tqdm's notebook bar ignores TQDM_DISABLE (it passes ``disable`` itself), so read it here.
+    kwargs.setdefault("disable", os.environ.get("TQDM_DISABLE", "") not in ("", "0"))
     return tqdm(iterable, mininterval=0.5, **kwargs)
 
 

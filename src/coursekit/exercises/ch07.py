@@ -1,0 +1,285 @@
+"""Checks for chapter 7: the PyTorch training loop.
+
+Every expected value is computed here by another route than the student's loop: the closed-form
+least-squares line (NumPy) for exercise 1, a single full-batch pass with NumPy's sort for
+exercise 2, and the tensors the checker itself wrote for exercise 3.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+from ..checks import CheckFailed, call_answer, compare, message, passed
+
+# Messages this chapter needs beyond those of coursekit.checks.
+_MESSAGES = {
+    "en": {
+        "case": "for {case}: {detail}",
+        "pair": "expected two numbers (slope, intercept), got {got}.",
+        "line": "the line is not close enough to the least-squares line: {detail}",
+        "train_mode": (
+            "the model was in training mode while you evaluated it, so dropout changed the "
+            "outputs: call model.eval() first."
+        ),
+        "grad_on": (
+            "your function recorded a computational graph while evaluating: put the loop inside "
+            "`with torch.no_grad():`."
+        ),
+        "not_called": "your function never called the model.",
+        "ran_code": (
+            "loading the file ran Python code hidden in it. A checkpoint from someone else could "
+            "do anything this way: load with torch.load(path, weights_only=True)."
+        ),
+        "accepted_other": (
+            "a checkpoint of another architecture (Linear(5, 3) weights into Linear(4, 3)) loaded "
+            "without an error; keep load_state_dict strict so that a mismatch is reported."
+        ),
+        "returned": "return the model with the loaded weights, got {got}.",
+        "weights": "the loaded {param}: {detail}",
+    },
+    "bn": {
+        "case": "{case}-এর জন্য: {detail}",
+        "pair": "দুটি সংখ্যা (ঢাল, ইন্টারসেপ্ট) হওয়ার কথা, পাওয়া গেছে {got}।",
+        "line": "রেখাটি লিস্ট-স্কয়ার্স রেখার যথেষ্ট কাছে নয়: {detail}",
+        "train_mode": (
+            "মূল্যায়নের সময় মডেল ট্রেনিং মোডে ছিল, তাই ড্রপআউট আউটপুট বদলে দিয়েছে: আগে model.eval() ডাকুন।"
+        ),
+        "grad_on": (
+            "মূল্যায়নের সময় আপনার ফাংশন কম্পিউটেশনাল গ্রাফ রেকর্ড করেছে: লুপটি "
+            "`with torch.no_grad():`-এর ভেতরে রাখুন।"
+        ),
+        "not_called": "আপনার ফাংশন মডেলটিকে একবারও ডাকেনি।",
+        "ran_code": (
+            "ফাইলটি লোড করতে গিয়ে তার ভেতরে লুকানো Python কোড চলে গেছে। অন্যের দেওয়া "
+            "চেকপয়েন্ট এভাবে যা খুশি করতে পারে: torch.load(path, weights_only=True) দিয়ে লোড করুন।"
+        ),
+        "accepted_other": (
+            "অন্য আর্কিটেকচারের একটি চেকপয়েন্ট (Linear(5, 3)-এর ওয়েট Linear(4, 3)-এ) কোনো "
+            "error ছাড়াই লোড হয়ে গেছে; load_state_dict-কে strict রাখুন, যাতে অমিল ধরা পড়ে।"
+        ),
+        "returned": "লোড করা ওয়েটসহ মডেলটি ফেরত দিন, পাওয়া গেছে {got}।",
+        "weights": "লোড করা {param}: {detail}",
+    },
+}
+
+
+def _text(lang: str, key: str, **kw: Any) -> str:
+    if lang not in _MESSAGES:
+        raise ValueError(f"lang={lang!r}: checks speak {sorted(_MESSAGES)}.")
+    return _MESSAGES[lang][key].format(**kw)
+
+
+def _fail_with(lang: str, name: str, detail: str) -> None:
+    raise CheckFailed(message(lang, "fail", name=name, detail=detail))
+
+
+def _as_numpy(value: Any) -> Any:
+    """A torch tensor (even one that requires grad) as a NumPy array; anything else unchanged."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().to(torch.float64).numpy()
+    return value
+
+
+# Exercise 1: fit a line with a DataLoader ---------------------------------------------------
+
+
+def _line_cases():
+    """(description, x, y) with known lines; x and y are 1-D float32 tensors."""
+    rng = np.random.default_rng(7)
+    cases = []
+    for n, slope, intercept, x_mean, noise in [
+        (200, -2.0, 0.5, 0.0, 0.3),
+        (150, 0.7, 4.0, 1.0, 0.5),
+        (256, 3.0, 0.0, 0.0, 1.0),
+    ]:
+        x = rng.normal(x_mean, 1.0, size=n)
+        y = slope * x + intercept + noise * rng.normal(size=n)
+        cases.append(
+            (
+                f"y = {slope}·x + {intercept} + ε, N = {n}",
+                torch.tensor(x, dtype=torch.float32),
+                torch.tensor(y, dtype=torch.float32),
+            )
+        )
+    return cases
+
+
+def least_squares_line(x, y) -> np.ndarray:
+    """(slope, intercept) of the least-squares line through the points (x[i], y[i])."""
+    x64 = np.asarray(_as_numpy(x), dtype=np.float64)
+    y64 = np.asarray(_as_numpy(y), dtype=np.float64)
+    design = np.stack([x64, np.ones_like(x64)], axis=1)
+    return np.linalg.lstsq(design, y64, rcond=None)[0]
+
+
+def check_fit_line(fn, lang: str = "en", tolerance: float = 0.1) -> None:
+    """Exercise 1: fn(x, y) -> (slope, intercept), within ``tolerance`` of least squares."""
+    name = "fit_line"
+    for case, x, y in _line_cases():
+        expected = least_squares_line(x, y)
+        got = call_answer(fn, (x.clone(), y.clone()), name=name, lang=lang, case=case)
+        if isinstance(got, torch.Tensor):
+            got = _as_numpy(got)
+        elif isinstance(got, (tuple, list)):
+            got = [_as_numpy(v) for v in got]
+        try:
+            pair = np.asarray(got, dtype=np.float64).ravel()
+        except (TypeError, ValueError):
+            pair = None
+        if pair is None or pair.shape != (2,):
+            detail = _text(lang, "pair", got=type(got).__name__)
+            _fail_with(lang, name, _text(lang, "case", case=case, detail=detail))
+        problem = compare(pair, expected, lang=lang, rtol=0.0, atol=tolerance)
+        if problem is not None:
+            detail = _text(lang, "line", detail=problem)
+            _fail_with(lang, name, _text(lang, "case", case=case, detail=detail))
+    passed(lang, name)
+
+
+# Exercise 2: top-k accuracy, evaluated properly ------------------------------------------------
+
+
+class _Probe(nn.Module):
+    """Wraps a network and records, at every call, whether it was in training mode and whether
+    autograd was recording."""
+
+    def __init__(self, net: nn.Module):
+        super().__init__()
+        self.net = net
+        self.calls: list[tuple[bool, bool]] = []
+
+    def forward(self, x):
+        self.calls.append((self.training, torch.is_grad_enabled()))
+        return self.net(x)
+
+
+def _probe_model(seed: int = 0) -> _Probe:
+    gen = torch.Generator().manual_seed(seed)
+    net = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Dropout(0.5), nn.Linear(32, 6))
+    with torch.no_grad():
+        for p in net.parameters():
+            p.copy_(torch.randn(p.shape, generator=gen) * 0.5)
+    probe = _Probe(net)
+    probe.train()  # as a model is left after training
+    return probe
+
+
+def _probe_data(n: int = 103, seed: int = 1):
+    gen = torch.Generator().manual_seed(seed)
+    inputs = torch.randn(n, 8, generator=gen)
+    targets = torch.randint(0, 6, (n,), generator=gen)
+    return inputs, targets
+
+
+def topk_expected(model: nn.Module, inputs, targets, k: int) -> float:
+    """Fraction of rows whose target is among the k largest outputs (ties broken by NumPy)."""
+    model.eval()
+    with torch.no_grad():
+        scores = model(inputs).double().numpy()
+    top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    return float(np.mean(np.any(top == targets.numpy()[:, None], axis=1)))
+
+
+def check_topk_accuracy(fn, lang: str = "en") -> None:
+    """Exercise 2: fn(model, loader, k) -> fraction of samples whose label is in the top k."""
+    name = "topk_accuracy"
+    inputs, targets = _probe_data()
+    # 103 samples in batches of 10: the last batch holds 3, so averaging per-batch accuracies
+    # (instead of counting samples) gives a different number.
+    for k in (1, 2, 6):
+        case = f"k={k}"
+        expected = topk_expected(_probe_model(), inputs, targets, k)
+        model = _probe_model()
+        loader = DataLoader(TensorDataset(inputs, targets), batch_size=10, shuffle=False)
+        got = call_answer(fn, (model, loader, k), name=name, lang=lang, case=case)
+        if not model.calls:
+            _fail_with(lang, name, _text(lang, "case", case=case, detail=_text(lang, "not_called")))
+        if any(training for training, _ in model.calls):
+            detail = _text(lang, "train_mode")
+            _fail_with(lang, name, _text(lang, "case", case=case, detail=detail))
+        if any(grad for _, grad in model.calls):
+            _fail_with(lang, name, _text(lang, "case", case=case, detail=_text(lang, "grad_on")))
+        problem = compare(_as_numpy(got), expected, lang=lang, rtol=0.0, atol=1e-6)
+        if problem is not None:
+            _fail_with(lang, name, _text(lang, "case", case=case, detail=problem))
+    passed(lang, name)
+
+
+# Exercise 3: load a checkpoint safely ---------------------------------------------------------
+
+_TRIPPED: list[str] = []
+
+
+def _tripwire(note: str) -> str:
+    """Called only if a checkpoint is unpickled with code execution allowed (harmless here)."""
+    _TRIPPED.append(note)
+    return note
+
+
+class _HiddenCode:
+    """Pickles as a call to _tripwire: what a malicious checkpoint does with a worse function."""
+
+    def __reduce__(self):
+        return (_tripwire, ("this could have been any code",))
+
+
+def _reference_linear(seed: int, n_in: int = 4) -> nn.Linear:
+    torch.manual_seed(seed)
+    return nn.Linear(n_in, 3)
+
+
+def check_load_weights(fn, lang: str = "en") -> None:
+    """Exercise 3: fn(model, path) loads the state_dict at ``path`` into ``model``, refuses
+    files that hide code, refuses weights of another architecture, and returns ``model``."""
+    name = "load_weights"
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+
+        # 1) A good checkpoint must load, and the model must come back with its weights.
+        saved = _reference_linear(11)
+        good = folder / "good.pt"
+        torch.save(saved.state_dict(), good)
+        target = _reference_linear(12)
+        got = call_answer(fn, (target, str(good)), name=name, lang=lang, case="good.pt")
+        if not isinstance(got, nn.Module):
+            _fail_with(lang, name, _text(lang, "returned", got=type(got).__name__))
+        for param in ("weight", "bias"):
+            problem = compare(
+                _as_numpy(getattr(got, param)),
+                _as_numpy(getattr(saved, param)),
+                lang=lang,
+                rtol=0.0,
+                atol=0.0,
+            )
+            if problem is not None:
+                _fail_with(lang, name, _text(lang, "weights", param=param, detail=problem))
+
+        # 2) A file whose pickle calls a function must be refused (any exception is a refusal).
+        hidden = folder / "hidden.pt"
+        torch.save({**saved.state_dict(), "note": _HiddenCode()}, hidden)
+        _TRIPPED.clear()
+        try:
+            fn(_reference_linear(13), str(hidden))
+        except Exception:  # refusing is right; which error does not matter
+            pass
+        if _TRIPPED:
+            _TRIPPED.clear()
+            _fail_with(lang, name, _text(lang, "ran_code"))
+
+        # 3) Weights of another architecture must not load silently.
+        other = folder / "other.pt"
+        torch.save(_reference_linear(14, n_in=5).state_dict(), other)
+        try:
+            fn(_reference_linear(15), str(other))
+        except Exception:
+            pass
+        else:
+            _fail_with(lang, name, _text(lang, "accepted_other"))
+    passed(lang, name)
