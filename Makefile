@@ -49,7 +49,7 @@ test: export MKL_NUM_THREADS ?= 1
 test: export TF_NUM_INTRAOP_THREADS ?= 1
 test: export TF_NUM_INTEROP_THREADS ?= 1
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup --nbval-lax --nbval-current-env \
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --nbval-lax --nbval-current-env \
 		--nbval-cell-timeout=900
 
 pair: $(STAMP)

@@ -1,5 +1,5 @@
-"""Shared fixtures. The book is built once per test worker that needs it: the modules that use
-``build``/``built_site`` share the xdist group "book-build", so one worker builds it once."""
+"""Shared fixtures. The book is built once per test worker that needs it; every test that needs
+the built site lives in tests/test_book_build.py, so one worker builds it once."""
 
 import os
 import subprocess

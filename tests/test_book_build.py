@@ -1,18 +1,34 @@
 """The website builds with `jupyter-book build -W` (no warnings) and carries what readers need:
 links to each chapter's twin, a Colab button on every chapter, maths that renders offline and the
-bundled Bengali font."""
+bundled Bengali font.
+
+Then the built site is opened page by page in headless Chromium, served from localhost: no broken
+internal link (file and anchor); maths typeset by MathJax (its output in the DOM, no raw ``\\(``);
+no raw MyST directive text; every chapter page has its Colab button (notebook pages) and the link
+to its twin. Screenshots of a few Bengali pages are saved to ``_build/screenshots/``. Chromium
+comes from the Debian package ``chromium`` (``.ci/run`` installs it); without it those tests are
+skipped, saying so.
+"""
 
 from __future__ import annotations
 
+import functools
+import http.server
 import re
+import shutil
+import subprocess
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import unquote, urljoin, urlparse
 
 import pytest
+from bs4 import BeautifulSoup
 
 from coursekit import book
 
-# One worker builds the book once for every test in this module.
-pytestmark = pytest.mark.xdist_group("book-build")
+# Every test that needs the built site lives in this module, so that one test worker builds
+# the book once (the Makefile distributes tests by file).
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
@@ -76,3 +92,153 @@ def test_bengali_font_ships_with_the_site(built_site):
 def test_bengali_pages_label_code_toggles_in_bengali(built_site):
     html = (built_site / "chapters" / "bn" / "01-gradient-descent.html").read_text("utf-8")
     assert "কোড দেখান" in html and "Show code cell" not in html
+
+
+# --- The site in a real browser ------------------------------------------------------------
+
+needs_chromium = pytest.mark.skipif(
+    shutil.which("chromium") is None,
+    reason="Chromium is not installed (Debian: apt-get install chromium); .ci/run installs it",
+)
+
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+    "--virtual-time-budget=15000",
+]
+RAW_MYST = re.compile(r"```\{|:::\{|\{code-cell\}|\{doc\}`|\{ref\}`|\{math\}`")
+SKIP_PAGES = {"genindex.html", "search.html"}
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(built_site):
+    handler = functools.partial(QuietHandler, directory=str(built_site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+
+
+def chromium(args: list[str], tmp: Path) -> str:
+    result = subprocess.run(
+        ["chromium", *CHROMIUM_FLAGS, f"--user-data-dir={tmp}", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def pages(built_site, server, tmp_path_factory) -> dict[str, str]:
+    """Every content page's DOM after its scripts (MathJax included) have run."""
+    names = sorted(
+        str(p.relative_to(built_site))
+        for p in built_site.rglob("*.html")
+        if p.name not in SKIP_PAGES and not p.relative_to(built_site).parts[0].startswith("_")
+    )
+
+    def dump(name: str) -> tuple[str, str]:
+        profile = tmp_path_factory.mktemp("chromium")
+        return name, chromium(["--dump-dom", server + name], profile)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(pool.map(dump, names))
+
+
+def visible_text(dom: str) -> str:
+    soup = BeautifulSoup(dom, "html.parser")
+    for tag in soup(["script", "style", "mjx-container", "pre", "code", "textarea"]):
+        tag.decompose()
+    return soup.get_text(" ")
+
+
+@needs_chromium
+def test_every_page_was_rendered(pages):
+    empty = [name for name, dom in pages.items() if "<body" not in dom]
+    assert not empty, f"Chromium returned no page for {empty}"
+    assert "index.html" in pages
+
+
+@needs_chromium
+def test_no_broken_internal_links(pages, built_site):
+    broken = []
+    for name, dom in pages.items():
+        base = "http://site/" + name
+        for a in BeautifulSoup(dom, "html.parser").find_all("a", href=True):
+            url = urlparse(urljoin(base, a["href"]))
+            if url.netloc != "site":
+                continue  # external (Colab, GitHub, references)
+            target = built_site / unquote(url.path).lstrip("/")
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.is_file():
+                broken.append(f"{name}: {a['href']} (no file)")
+                continue
+            if url.fragment and target.suffix == ".html":
+                html = target.read_text(encoding="utf-8")
+                if f'id="{url.fragment}"' not in html:
+                    broken.append(f"{name}: {a['href']} (no anchor #{url.fragment})")
+    assert not broken, "broken internal links:\n" + "\n".join(sorted(set(broken))[:40])
+
+
+@needs_chromium
+def test_maths_is_typeset_and_no_directive_text_shows(pages):
+    problems = []
+    for name, dom in pages.items():
+        has_maths = 'class="math' in dom or "mjx-container" in dom
+        text = visible_text(dom)
+        if has_maths and "mjx-container" not in dom:
+            problems.append(f"{name}: maths present but MathJax produced no output")
+        if re.search(r"\\\(|\\\[", text):
+            problems.append(f"{name}: raw maths delimiters visible")
+        match = RAW_MYST.search(text)
+        if match:
+            problems.append(f"{name}: raw MyST text visible: {match.group(0)!r}")
+    assert not problems, "\n".join(problems)
+
+
+def chapter_page_names(pages) -> list[str]:
+    return [n for n in pages if re.match(r"chapters/(bn|en)/[^/]+\.html$", n)]
+
+
+@needs_chromium
+def test_chapter_pages_have_twin_links_and_colab_buttons(pages):
+    repo = book.repository_url(ROOT).removeprefix("https://github.com/")
+    problems = []
+    for name in chapter_page_names(pages):
+        soup = BeautifulSoup(pages[name], "html.parser")
+        lang, page = name.split("/")[1], Path(name).stem
+        twin = soup.select_one("p.twin-link a")
+        other = "en" if lang == "bn" else "bn"
+        if twin is None or not twin["href"].startswith(f"../{other}/{page}.html"):
+            problems.append(f"{name}: no link to its twin chapters/{other}/{page}.html")
+        if book.is_notebook_source(ROOT / "chapters" / lang / f"{page}.md"):
+            colab = f"https://colab.research.google.com/github/{repo}/blob/main/chapters/{lang}/{page}.ipynb"
+            if not soup.find("a", href=colab):
+                problems.append(f"{name}: no Colab button for {page}.ipynb")
+    assert chapter_page_names(pages), "no chapter pages found"
+    assert not problems, "\n".join(problems)
+
+
+@needs_chromium
+def test_screenshots_of_bengali_pages(built_site, server, tmp_path):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    chosen = sorted(p.name for p in (built_site / "chapters" / "bn").glob("*.html"))[:3]
+    for name in ["index.html", *(f"chapters/bn/{n}" for n in chosen)]:
+        png = SCREENSHOTS / (name.replace("/", "_").removesuffix(".html") + ".png")
+        chromium(["--window-size=1280,2400", f"--screenshot={png}", server + name], tmp_path)
+        assert png.is_file() and png.stat().st_size > 20_000, f"no screenshot of {name}"

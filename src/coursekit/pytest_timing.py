@@ -1,11 +1,8 @@
-"""pytest plugin: keep each notebook's cells on one worker, and print how long each notebook
-took to run under nbval.
+"""pytest plugin: print how long each notebook took to run under nbval.
 
-Loaded with ``-p coursekit.pytest_timing`` (see pyproject.toml). Under pytest-xdist with
-``--dist loadgroup`` (the Makefile's choice), every cell of a notebook gets the same
-``xdist_group`` (they share one kernel), while other tests are spread one by one; a test module
-can pin its tests together with ``pytestmark = pytest.mark.xdist_group("name")``. The
-controller receives every cell's report and prints the timing table at the end of the run.
+Loaded with ``-p coursekit.pytest_timing`` (see pyproject.toml). Works with pytest-xdist
+(``--dist loadfile`` keeps a notebook's cells, which share one kernel, on one worker): the
+controller receives every cell's report and prints the table at the end of the run.
 """
 
 from __future__ import annotations
@@ -21,15 +18,6 @@ _started = time.monotonic()
 def _notebook_of(nodeid: str) -> str | None:
     path = nodeid.split("::", 1)[0]
     return path if path.endswith(".ipynb") else None
-
-
-def pytest_collection_modifyitems(session, config, items) -> None:
-    import pytest
-
-    for item in items:
-        notebook = _notebook_of(item.nodeid)
-        if notebook is not None:
-            item.add_marker(pytest.mark.xdist_group(notebook))
 
 
 def pytest_runtest_logreport(report) -> None:
