@@ -1,0 +1,282 @@
+"""Checks for chapter 11: SqueezeNet, 1×1 convolutions, fire modules and batch normalisation.
+
+Every expected value is computed here by another route than the one the exercise asks for: the
+receptive field by walking the layers and widening an interval of input pixels (exercise 1), the
+batch-normalisation step by a Keras ``BatchNormalization`` layer in training mode (exercise 2),
+and the fire module with a bypass by its parameter count from the course's own fire module and
+by what it must compute when its convolutions are zero or random (exercise 3). TensorFlow and
+Keras are imported only inside the checks that need them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..checks import (
+    CheckFailed,
+    as_numpy,
+    call_answer,
+    check_function,
+    compare,
+    fail,
+    message,
+    passed,
+)
+
+# Messages this chapter needs beyond those of coursekit.checks.
+_MESSAGES = {
+    "en": {
+        "triple": "expected three values (y, new_moving_mean, new_moving_var), got {got}.",
+        "part": "{part}: {detail}",
+        "axes": (
+            " Batch normalisation averages each channel over the whole batch and all pixels: "
+            "axis=(0, 1, 2) for images of shape [N, H, W, C]."
+        ),
+        "momentum": (
+            " The moving average keeps `momentum` of its old value: "
+            "new = momentum * old + (1 - momentum) * batch value."
+        ),
+        "not_tensor": "expected the output of a layer (a Keras tensor), got {got}.",
+        "out_shape": "the output has shape {got}, expected {expected}.",
+        "keras_error": "Keras could not build a model from your function: {error}",
+        "params": (
+            "the module has {got:,} parameters, expected {expected:,} (those of "
+            "squeezenet.fire with the same squeeze and expand): the bypass adds no parameters."
+        ),
+        "no_bypass": (
+            "with all convolution weights and biases set to zero the output should be the input "
+            "itself (the fire module then outputs zeros), but it differs by up to {diff:.3g}: "
+            "is the input added to the fire module's output?"
+        ),
+        "no_fire": (
+            "with random convolution weights the output is still the input alone: the fire "
+            "module's output is missing from the sum."
+        ),
+        "not_added": (
+            "output minus input should be the fire module's output, which is never negative "
+            "(ReLU, then batch normalisation that has not been trained yet), but it reaches "
+            "{low:.3g}: add the input to the fire module's output, without anything else."
+        ),
+    },
+    "bn": {
+        "triple": ("তিনটি মান (y, new_moving_mean, new_moving_var) আশা করা হয়েছিল, পাওয়া গেছে {got}।"),
+        "part": "{part}: {detail}",
+        "axes": (
+            " ব্যাচ নরমালাইজেশন প্রতিটি চ্যানেলের গড় নেয় পুরো ব্যাচ আর সব পিক্সেল জুড়ে: "
+            "[N, H, W, C] আকৃতির ছবির জন্য axis=(0, 1, 2)।"
+        ),
+        "momentum": (
+            " চলমান গড় তার পুরোনো মানের `momentum` অংশ রাখে: "
+            "new = momentum * old + (1 - momentum) * ব্যাচের মান।"
+        ),
+        "not_tensor": "একটি লেয়ারের আউটপুট (একটি Keras টেনসর) আশা করা হয়েছিল, পাওয়া গেছে {got}।",
+        "out_shape": "আউটপুটের আকৃতি {got}, হওয়ার কথা {expected}।",
+        "keras_error": "আপনার ফাংশন থেকে Keras মডেল বানানো যায়নি: {error}",
+        "params": (
+            "মডিউলে প্যারামিটার আছে {got:,}টি, থাকার কথা {expected:,}টি (একই squeeze আর expand-এ "
+            "squeezenet.fire-এর যতগুলো): বাইপাস কোনো প্যারামিটার যোগ করে না।"
+        ),
+        "no_bypass": (
+            "সব কনভোলিউশনের ওয়েট আর বায়াস শূন্য করলে আউটপুট হওয়ার কথা হুবহু ইনপুট (তখন ফায়ার "
+            "মডিউলের আউটপুট শূন্য), কিন্তু পার্থক্য {diff:.3g} পর্যন্ত: ইনপুটটি কি ফায়ার মডিউলের "
+            "আউটপুটের সঙ্গে যোগ করা হয়েছে?"
+        ),
+        "no_fire": ("এলোমেলো ওয়েট দিলেও আউটপুট শুধু ইনপুটটিই: যোগফলে ফায়ার মডিউলের আউটপুট নেই।"),
+        "not_added": (
+            "আউটপুট থেকে ইনপুট বাদ দিলে থাকার কথা ফায়ার মডিউলের আউটপুট, যা কখনো ঋণাত্মক নয় "
+            "(ReLU, তারপর এখনো ট্রেনিং না পাওয়া ব্যাচ নরমালাইজেশন), কিন্তু তা নেমেছে {low:.3g} "
+            "পর্যন্ত: ফায়ার মডিউলের আউটপুটের সঙ্গে শুধু ইনপুটটি যোগ করুন।"
+        ),
+    },
+}
+
+_PARTS = {
+    "en": ("y", "new_moving_mean", "new_moving_var"),
+    "bn": ("y", "new_moving_mean", "new_moving_var"),
+}
+
+
+def _text(lang: str, key: str, **kw: Any) -> str:
+    if lang not in _MESSAGES:
+        raise ValueError(f"lang={lang!r}: checks speak {sorted(_MESSAGES)}.")
+    return _MESSAGES[lang][key].format(**kw)
+
+
+def _fail_with(lang: str, name: str, detail: str) -> None:
+    raise CheckFailed(message(lang, "fail", name=name, detail=detail))
+
+
+# Exercise 1: the receptive field of a stack of convolutions and poolings ---------------------
+
+
+def receptive_field_by_intervals(kernel_sizes, strides) -> int:
+    """Input pixels (along one side) that one output pixel of the stack depends on.
+
+    Walk back from one output pixel: the pixels it depends on in a layer's input form an
+    interval; a layer with kernel k and stride s maps the interval [a, b] of its output to
+    [s*a, s*b + k - 1] of its input. No formula is used.
+    """
+    low, high = 0, 0
+    for k, s in reversed(list(zip(kernel_sizes, strides, strict=True))):
+        low, high = s * low, s * high + k - 1
+    return high - low + 1
+
+
+CODELAB_KERNELS = [3] + [1, 3, 2] * 4 + [1, 3]
+CODELAB_STRIDES = [1] + [1, 1, 2] * 4 + [1, 1]
+
+
+def check_receptive_field(fn, lang: str = "en") -> None:
+    """Exercise 1: fn(kernel_sizes, strides) -> the receptive field, in pixels along one side."""
+    cases = []
+    for case, kernels, strides in [
+        ("kernel_sizes=[3], strides=[1]", [3], [1]),
+        ("kernel_sizes=[3, 3], strides=[1, 1]", [3, 3], [1, 1]),
+        ("kernel_sizes=[5], strides=[1]", [5], [1]),
+        ("kernel_sizes=[3, 2, 3], strides=[1, 2, 1]", [3, 2, 3], [1, 2, 1]),
+        ("kernel_sizes=[7, 3, 3], strides=[2, 2, 1]", [7, 3, 3], [2, 2, 1]),
+        ("kernel_sizes=[1, 1], strides=[1, 1]", [1, 1], [1, 1]),
+        ("the codelab's SqueezeNet", CODELAB_KERNELS, CODELAB_STRIDES),
+    ]:
+        expected = receptive_field_by_intervals(kernels, strides)
+        cases.append((case, (list(kernels), list(strides)), expected))
+
+    def answer(kernels, strides):
+        return as_numpy(fn(kernels, strides))
+
+    check_function(answer, cases, name="receptive_field", lang=lang, rtol=0.0, atol=1e-9)
+
+
+# Exercise 2: one training step of batch normalisation ---------------------------------------
+
+
+def keras_batch_norm_step(x, gamma, beta, moving_mean, moving_var, momentum, epsilon):
+    """What Keras' BatchNormalization computes in training mode, and its updated statistics."""
+    import keras
+
+    layer = keras.layers.BatchNormalization(momentum=momentum, epsilon=epsilon)
+    layer.build(x.shape)
+    layer.set_weights([gamma, beta, moving_mean, moving_var])
+    y = keras.ops.convert_to_numpy(layer(x.astype("float32"), training=True))
+    new_mean, new_var = layer.get_weights()[2:]
+    return y, new_mean, new_var
+
+
+def _float(value):
+    return np.asarray(as_numpy(value), dtype=np.float64)
+
+
+def check_batch_norm_step(fn, lang: str = "en") -> None:
+    """Exercise 2: fn(x, gamma, beta, moving_mean, moving_var, momentum, epsilon) ->
+    (y, new_moving_mean, new_moving_var) for images x of shape [N, H, W, C].
+
+    The new moving variance may use the batch variance as Keras does (divided by the number of
+    values m) or as PyTorch does (divided by m - 1); both are accepted.
+    """
+    name = "batch_norm_step"
+    rng = np.random.default_rng(11)
+    for n, h, w, c, momentum in [(4, 3, 3, 2, 0.9), (6, 5, 4, 3, 0.99), (2, 2, 2, 4, 0.5)]:
+        x = rng.normal(
+            loc=rng.uniform(-3, 3, size=c), scale=rng.uniform(0.5, 4, size=c), size=(n, h, w, c)
+        )
+        x = x.astype("float32")
+        gamma = rng.uniform(0.5, 2.0, size=c).astype("float32")
+        beta = rng.normal(size=c).astype("float32")
+        moving_mean = rng.normal(size=c).astype("float32")
+        moving_var = rng.uniform(0.5, 2.0, size=c).astype("float32")
+        epsilon = 1e-3
+        inputs = (x, gamma, beta, moving_mean, moving_var)
+        copies = tuple(a.copy() for a in inputs)
+        y, new_mean, new_var = keras_batch_norm_step(*copies, momentum, epsilon)
+        m = n * h * w
+        # PyTorch updates the moving variance with the unbiased batch variance (divided by m - 1).
+        biased = x.astype(np.float64).var(axis=(0, 1, 2))
+        new_var_unbiased = new_var + (1 - momentum) * biased * (m / (m - 1) - 1)
+        case = f"x.shape=({n}, {h}, {w}, {c}), momentum={momentum}"
+        got = call_answer(fn, (*copies, momentum, epsilon), name=name, lang=lang, case=case)
+        for arg_name, original, copy in zip(
+            ("x", "gamma", "beta", "moving_mean", "moving_var"), inputs, copies, strict=True
+        ):
+            if not np.array_equal(original, copy):
+                fail(lang, name, "mutated", arg=arg_name)
+        if not isinstance(got, tuple | list) or len(got) != 3:
+            _fail_with(lang, name, _text(lang, "triple", got=type(got).__name__))
+        got_y, got_mean, got_var = got
+        checks = [
+            (0, got_y, y, "axes"),
+            (1, got_mean, new_mean, "momentum"),
+        ]
+        for index, value, expected, hint in checks:
+            problem = compare(value, expected, lang=lang, rtol=1e-4, atol=1e-4)
+            if problem is not None:
+                detail = _text(lang, "part", part=_PARTS[lang][index], detail=problem)
+                _fail_with(
+                    lang, name, message(lang, "case", case=case, detail=detail) + _text(lang, hint)
+                )
+        problem = compare(got_var, new_var, lang=lang, rtol=1e-4, atol=1e-4)
+        if problem is not None and compare(
+            got_var, new_var_unbiased, lang=lang, rtol=1e-4, atol=1e-4
+        ):
+            detail = _text(lang, "part", part=_PARTS[lang][2], detail=problem)
+            _fail_with(
+                lang,
+                name,
+                message(lang, "case", case=case, detail=detail) + _text(lang, "momentum"),
+            )
+    passed(lang, name)
+
+
+# Exercise 3: a fire module with a bypass -------------------------------------------------------
+
+
+def check_fire_bypass(fn, lang: str = "en") -> None:
+    """Exercise 3: fn(x, squeeze, expand) -> x + fire(x, squeeze, expand), where x has
+    ``expand`` channels."""
+    import keras
+
+    from .. import squeezenet
+
+    name = "fire_bypass"
+    rng = np.random.default_rng(12)
+    for side, squeeze, expand in [(6, 4, 16), (5, 8, 24)]:
+        case = (
+            f"x = keras.Input(shape=({side}, {side}, {expand})), squeeze={squeeze}, expand={expand}"
+        )
+
+        def fail_case(detail, case=case):
+            _fail_with(lang, name, message(lang, "case", case=case, detail=detail))
+
+        x = keras.Input(shape=(side, side, expand))
+        y = call_answer(fn, (x, squeeze, expand), name=name, lang=lang, case=case)
+        if not isinstance(y, keras.KerasTensor):
+            fail_case(_text(lang, "not_tensor", got=type(y).__name__))
+        expected_shape = (None, side, side, expand)
+        if tuple(y.shape) != expected_shape:
+            fail_case(_text(lang, "out_shape", got=tuple(y.shape), expected=expected_shape))
+        try:
+            model = keras.Model(x, y)
+        except Exception as exc:  # a student's graph may be broken in many ways
+            fail_case(_text(lang, "keras_error", error=f"{type(exc).__name__}: {exc}"))
+        probe = keras.Input(shape=(side, side, expand))
+        expected = keras.Model(probe, squeezenet.fire(probe, squeeze, expand)).count_params()
+        if model.count_params() != expected:
+            fail_case(_text(lang, "params", got=model.count_params(), expected=expected))
+        sample = rng.normal(size=(2, side, side, expand)).astype("float32")
+        convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+        random_weights = [layer.get_weights() for layer in convs]
+        for layer in convs:
+            layer.set_weights([np.zeros_like(w) for w in layer.get_weights()])
+        out = keras.ops.convert_to_numpy(model(sample, training=False))
+        diff = float(np.max(np.abs(out - sample)))
+        if diff > 1e-5:
+            fail_case(_text(lang, "no_bypass", diff=diff))
+        for layer, weights in zip(convs, random_weights, strict=True):
+            layer.set_weights(weights)
+        fire_part = keras.ops.convert_to_numpy(model(sample, training=False)) - sample
+        if float(np.max(np.abs(fire_part))) < 1e-6:
+            fail_case(_text(lang, "no_fire"))
+        if float(fire_part.min()) < -1e-4:
+            fail_case(_text(lang, "not_added", low=float(fire_part.min())))
+    passed(lang, name)
