@@ -17,6 +17,7 @@ import http.server
 import re
 import shutil
 import subprocess
+import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -151,8 +152,12 @@ def pages(built_site, server, tmp_path_factory) -> dict[str, str]:
         if p.name not in SKIP_PAGES and not p.relative_to(built_site).parts[0].startswith("_")
     )
 
+    # One browser profile per page; made with tempfile, which is safe across the threads below
+    # (tmp_path_factory is not).
+    profiles = tmp_path_factory.mktemp("chromium-profiles")
+
     def dump(name: str) -> tuple[str, str]:
-        profile = tmp_path_factory.mktemp("chromium")
+        profile = Path(tempfile.mkdtemp(dir=profiles))
         return name, chromium(["--dump-dom", server + name], profile)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
