@@ -4,6 +4,7 @@ Markdown source, and what every notebook's first cell says.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -126,12 +127,28 @@ def paired_ipynb_text(md_path: Path) -> str:
 
     notebook = read_markdown_notebook(md_path)
     notebook.metadata.setdefault("jupytext", {})["formats"] = PAIR_FORMATS
+    _stable_cell_ids(notebook)
     return jupytext.writes(notebook, fmt="ipynb")
 
 
+def _stable_cell_ids(notebook) -> None:
+    """Give each cell an id that depends only on its type and text (and, for repeated cells, on
+    how many identical cells come before it), so pairing again leaves unchanged cells' ids alone
+    and the .ipynb diff shows only the cells that changed."""
+    seen: dict[str, int] = {}
+    for cell in notebook.cells:
+        key = cell.cell_type + "\0" + cell.source
+        count = seen.get(key, 0)
+        seen[key] = count + 1
+        cell.id = hashlib.sha1(f"{key}\0{count}".encode()).hexdigest()[:8]
+
+
 def pair(md_path: Path) -> Path:
+    """Write the .ipynb of ``md_path`` (only if its text changes) and return its path."""
     ipynb = md_path.with_suffix(".ipynb")
-    write_atomic(ipynb, paired_ipynb_text(md_path))
+    text = paired_ipynb_text(md_path)
+    if not ipynb.exists() or ipynb.read_text(encoding="utf-8") != text:
+        write_atomic(ipynb, text)
     return ipynb
 
 

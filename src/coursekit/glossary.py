@@ -41,6 +41,7 @@ What this module offers:
 
 from __future__ import annotations
 
+import argparse
 import re
 import sys
 import unicodedata
@@ -753,7 +754,18 @@ def setup(app) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     """Check Bengali pages (files or folders; default chapters/bn) against the glossary."""
-    args = sys.argv[1:] if argv is None else argv
+    parser = argparse.ArgumentParser(
+        prog="python -m coursekit.glossary",
+        description="Check Bengali pages (.md files or folders) against glossary.yml and print "
+        "every rejected term with its file, line, column and the preferred term.",
+    )
+    parser.add_argument("paths", nargs="*", help="files or folders (default: chapters/bn)")
+    args = parser.parse_args(argv).paths
+    missing = [a for a in args if not Path(a).exists()]
+    if missing:
+        print(f"No such file or folder: {', '.join(missing)}. Give .md files or folders "
+              "of Bengali pages, e.g. chapters/bn.", file=sys.stderr)
+        return 2
     try:
         entries = load_glossary()
     except GlossaryError as error:
