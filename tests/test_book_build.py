@@ -90,6 +90,24 @@ def test_bengali_font_ships_with_the_site(built_site):
     assert "_static/course.css" in html
 
 
+LOG_NOISE = re.compile(
+    r"oneDNN custom operations|absl::InitializeLog|cuda_(?:dnn|blas|fft)|"
+    r"tensorflow/core/|computation placer|Unable to register|TF-TRT Warning|^[IWE]\d{4} ",
+    flags=re.M,
+)
+
+
+@pytest.mark.parametrize(
+    "page", [p for p in chapter_pages() if book.is_notebook_source(ROOT / f"{p}.md")]
+)
+def test_notebook_pages_show_no_stderr_or_library_log_lines(built_site, page):
+    soup = BeautifulSoup((built_site / f"{page}.html").read_text("utf-8"), "html.parser")
+    stderr = [div.get_text()[:300] for div in soup.select("div.output.stderr")]
+    assert not stderr, f"{page}.html shows stderr output (silence it in the notebook): {stderr}"
+    noise = LOG_NOISE.search(soup.get_text())
+    assert not noise, f"{page}.html shows a library log line: {noise.group(0)!r}"
+
+
 def test_bengali_pages_label_code_toggles_in_bengali(built_site):
     html = (built_site / "chapters" / "bn" / "01-gradient-descent.html").read_text("utf-8")
     assert "কোড দেখান" in html and "Show code cell" not in html
