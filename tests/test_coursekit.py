@@ -174,3 +174,35 @@ def test_execution_cache_is_kept_per_mode(monkeypatch, tmp_path):
         assert config.nb_execution_cache_path == str(
             tmp_path / "_build" / f".jupyter_cache-{mode_name}"
         )
+
+
+# --- chapter message tables (coursekit.checks.Messages) -----------------------------------------
+
+
+def test_chapter_messages_format_in_the_notebook_language():
+    from coursekit.checks import Messages
+
+    text = Messages(
+        {"en": {"n": "{k} items", "names": ("a", "b")}, "bn": {"n": "{k}টি", "names": ("ক", "খ")}}
+    )
+    assert text("en", "n", k=3) == "3 items" and text("bn", "n", k=3) == "3টি"
+    assert text("bn", "names") == ("ক", "খ")
+    with pytest.raises(ValueError, match="checks speak"):
+        text("fr", "n", k=1)
+
+
+def test_chapter_messages_refuse_tables_that_differ_between_languages():
+    from coursekit.checks import Messages
+
+    with pytest.raises(ValueError, match=r"differ in \['extra'\]"):
+        Messages({"en": {"a": "x", "extra": "y"}, "bn": {"a": "ক"}})
+    with pytest.raises(ValueError, match="checks speak"):
+        Messages({"en": {"a": "x"}})
+
+
+def test_fail_with_raises_the_shared_failure_message():
+    from coursekit.checks import CheckFailed, fail_with, message
+
+    with pytest.raises(CheckFailed) as info:
+        fail_with("bn", "অনুশীলনী ১", "আকৃতি ভুল")
+    assert str(info.value) == message("bn", "fail", name="অনুশীলনী ১", detail="আকৃতি ভুল")

@@ -11,7 +11,7 @@ answer passes, not only the reference solution.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -84,8 +84,42 @@ def message(lang: str, key: str, **kw: Any) -> str:
     return MESSAGES[lang][key].format(**kw)
 
 
-def fail(lang: str, name: str, key: str, **kw: Any) -> None:
+def fail(lang: str, name: str, key: str, **kw: Any) -> NoReturn:
     raise CheckFailed(message(lang, "fail", name=name, detail=message(lang, key, **kw)))
+
+
+def fail_with(lang: str, name: str, detail: str) -> NoReturn:
+    """Fail the check ``name`` with a ``detail`` already written in ``lang``."""
+    raise CheckFailed(message(lang, "fail", name=name, detail=detail))
+
+
+class Messages:
+    """A chapter's own check messages, one table per language the checks speak.
+
+    ``text = Messages({"en": {...}, "bn": {...}})``; then ``text(lang, key, **kw)`` formats the
+    message (a value that is not a string, such as a tuple of names, is returned as it is). The
+    tables must cover the same languages as :data:`MESSAGES` and hold the same keys, so a message
+    added in one language and forgotten in the other is caught when the module is imported.
+    """
+
+    def __init__(self, tables: dict[str, dict[str, Any]]):
+        if set(tables) != set(MESSAGES):
+            raise ValueError(
+                f"message tables for {sorted(tables)}; checks speak {sorted(MESSAGES)}"
+            )
+        keys = {lang: set(table) for lang, table in tables.items()}
+        first, *rest = sorted(keys)
+        for lang in rest:
+            if keys[lang] != keys[first]:
+                missing = sorted(keys[first] ^ keys[lang])
+                raise ValueError(f"the '{first}' and '{lang}' message tables differ in {missing}")
+        self.tables = tables
+
+    def __call__(self, lang: str, key: str, **kw: Any) -> Any:
+        if lang not in self.tables:
+            raise ValueError(f"lang={lang!r}: checks speak {sorted(self.tables)}.")
+        value = self.tables[lang][key]
+        return value.format(**kw) if isinstance(value, str) else value
 
 
 def passed(lang: str, name: str) -> None:
@@ -96,11 +130,14 @@ def _type_name(value: Any) -> str:
     return type(value).__name__
 
 
-def as_numpy(value: Any) -> Any:
+def as_numpy(value: Any, *, float64: bool = False) -> Any:
     """A PyTorch or TensorFlow tensor (even one that requires grad) as a NumPy array; other
-    values unchanged."""
+    values unchanged. ``float64=True`` converts a PyTorch tensor to float64 first (so bfloat16,
+    which NumPy lacks, and float32 rounding do not get in the way of a comparison)."""
     if hasattr(value, "detach") and hasattr(value, "cpu"):  # torch.Tensor
         value = value.detach().cpu()
+        if float64:
+            value = value.double()
     if hasattr(value, "numpy") and not isinstance(value, np.ndarray):
         return value.numpy()
     return value

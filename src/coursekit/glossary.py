@@ -763,8 +763,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv).paths
     missing = [a for a in args if not Path(a).exists()]
     if missing:
-        print(f"No such file or folder: {', '.join(missing)}. Give .md files or folders "
-              "of Bengali pages, e.g. chapters/bn.", file=sys.stderr)
+        print(
+            f"No such file or folder: {', '.join(missing)}. Give .md files or folders "
+            "of Bengali pages, e.g. chapters/bn.",
+            file=sys.stderr,
+        )
         return 2
     try:
         entries = load_glossary()

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..checks import call_answer, compare, fail, passed
+from ..checks import Messages, call_answer, compare, fail, passed
 
 _MESSAGES = {
     "en": {
@@ -25,10 +25,7 @@ _MESSAGES = {
 }
 
 
-def _text(lang: str, key: str, **kw: Any) -> str:
-    if lang not in _MESSAGES:
-        raise ValueError(f"lang={lang!r}: checks speak {sorted(_MESSAGES)}.")
-    return _MESSAGES[lang][key].format(**kw)
+_text = Messages(_MESSAGES)
 
 
 def _central(f: Callable[[np.ndarray], float], a: np.ndarray, eps: float = 1e-6) -> np.ndarray:

@@ -6,11 +6,18 @@ exercise 1, the closed-form gradient of the squared loss (NumPy) for exercises 2
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from ..checks import CheckFailed, call_answer, compare, fail, message, passed
+from ..checks import (
+    Messages,
+    as_numpy,
+    call_answer,
+    compare,
+    fail,
+    fail_with,
+    message,
+    passed,
+)
 from ..data import diabetes_xy
 
 # Messages this chapter needs beyond those of coursekit.checks.
@@ -44,23 +51,7 @@ _MESSAGES = {
 }
 
 
-def _text(lang: str, key: str, **kw: Any) -> str:
-    if lang not in _MESSAGES:
-        raise ValueError(f"lang={lang!r}: checks speak {sorted(_MESSAGES)}.")
-    return _MESSAGES[lang][key].format(**kw)
-
-
-def _as_numpy(value: Any) -> Any:
-    """A torch tensor (even one that requires grad) as a NumPy array; anything else unchanged."""
-    import torch
-
-    if isinstance(value, torch.Tensor):
-        return value.detach().cpu().to(torch.float64).numpy()
-    return value
-
-
-def _fail_with(lang: str, name: str, detail: str) -> None:
-    raise CheckFailed(message(lang, "fail", name=name, detail=detail))
+_text = Messages(_MESSAGES)
 
 
 # Exercise 1 ------------------------------------------------------------------------------------
@@ -122,7 +113,9 @@ def check_autograd_gradient(fn, lang: str = "en") -> None:
         expected = _central_difference(f, x0)
         for k in (1, 2):
             x_arg = x0.copy()
-            got = _as_numpy(call_answer(fn, (f, x_arg), name=name, lang=lang, case=case))
+            got = as_numpy(
+                call_answer(fn, (f, x_arg), name=name, lang=lang, case=case), float64=True
+            )
             if not np.array_equal(x_arg, x0):
                 fail(lang, name, "case", case=case, detail=message(lang, "mutated", arg="x0"))
             problem = compare(got, expected, lang=lang, rtol=1e-4, atol=1e-6)
@@ -159,8 +152,9 @@ def check_accumulated_gradient(fn, lang: str = "en") -> None:
     ]
     for case, args in cases:
         w_arg = args[0].copy()
-        got = _as_numpy(
-            call_answer(fn, (w_arg, args[1], args[2], args[3]), name=name, lang=lang, case=case)
+        got = as_numpy(
+            call_answer(fn, (w_arg, args[1], args[2], args[3]), name=name, lang=lang, case=case),
+            float64=True,
         )
         if not np.array_equal(w_arg, args[0]):
             fail(lang, name, "case", case=case, detail=message(lang, "mutated", arg="w"))
@@ -205,11 +199,13 @@ def check_manual_sgd_step(fn, lang: str = "en") -> None:
 
     for k in range(1, calls + 1):
         W, b, loss = _sgd_step_numpy(W, b, X_np, y_np, lr)
-        got_loss = _as_numpy(call_answer(fn, (model, X, y, lr), name=name, lang=lang, case=case))
+        got_loss = as_numpy(
+            call_answer(fn, (model, X, y, lr), name=name, lang=lang, case=case), float64=True
+        )
         problems = []
         for param, expected in (("model.weight", W), ("model.bias", b)):
             problem = compare(
-                _as_numpy(getattr(model, param.split(".")[1])),
+                as_numpy(getattr(model, param.split(".")[1]), float64=True),
                 expected,
                 lang=lang,
                 rtol=1e-7,
@@ -226,5 +222,5 @@ def check_manual_sgd_step(fn, lang: str = "en") -> None:
             detail = _text(lang, "call", k=k, n=calls, detail=problems[0])
             if k > 1:
                 detail += _text(lang, "accumulating")
-            _fail_with(lang, name, detail)
+            fail_with(lang, name, detail)
     passed(lang, name)

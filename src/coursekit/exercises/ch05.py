@@ -13,7 +13,7 @@ import numpy as np
 
 import chhotograd as cg
 
-from ..checks import CheckFailed, call_answer, compare, message, passed
+from ..checks import CheckFailed, Messages, call_answer, compare, message, passed
 
 # Messages this chapter needs beyond those of coursekit.checks.
 _MESSAGES = {
@@ -82,10 +82,7 @@ _MESSAGES = {
 }
 
 
-def _text(lang: str, key: str, **kw: Any) -> str:
-    if lang not in _MESSAGES:
-        raise ValueError(f"lang={lang!r}: checks speak {sorted(_MESSAGES)}.")
-    return _MESSAGES[lang][key].format(**kw)
+_text = Messages(_MESSAGES)
 
 
 def _plain(value: Any) -> Any:

@@ -7,11 +7,17 @@ the chapter's CNN written with NumPy alone for exercise 3.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from ..checks import CheckFailed, call_answer, check_function, compare, message, passed
+from ..checks import (
+    Messages,
+    as_numpy,
+    call_answer,
+    check_function,
+    compare,
+    fail_with,
+    passed,
+)
 
 # Messages this chapter needs beyond those of coursekit.checks.
 _MESSAGES = {
@@ -40,10 +46,7 @@ _MESSAGES = {
 }
 
 
-def _text(lang: str, key: str, **kw: Any) -> str:
-    if lang not in _MESSAGES:
-        raise ValueError(f"lang={lang!r}: checks speak {sorted(_MESSAGES)}.")
-    return _MESSAGES[lang][key].format(**kw)
+_text = Messages(_MESSAGES)
 
 
 def _names(lang: str, key: str) -> tuple[str, ...]:
@@ -51,21 +54,6 @@ def _names(lang: str, key: str) -> tuple[str, ...]:
     if lang not in _MESSAGES:
         raise ValueError(f"lang={lang!r}: checks speak {sorted(_MESSAGES)}.")
     return _MESSAGES[lang][key]
-
-
-def _fail_with(lang: str, name: str, detail: str) -> None:
-    raise CheckFailed(message(lang, "fail", name=name, detail=detail))
-
-
-def _as_numpy(value: Any) -> Any:
-    """A torch tensor (even one that requires grad) as a float64 NumPy array; else unchanged."""
-    try:
-        import torch
-    except ImportError:  # pragma: no cover - torch is installed with the course
-        return value
-    if isinstance(value, torch.Tensor):
-        return value.detach().cpu().to(torch.float64).numpy()
-    return value
 
 
 # Exercise 1 ------------------------------------------------------------------------------------
@@ -155,13 +143,13 @@ def check_adam_update(fn, lang: str = "en") -> None:
             )
             got = call_answer(fn, args, name=name, lang=lang, case=f"{case}, t={t}")
             if not isinstance(got, tuple | list) or len(got) != 3:
-                _fail_with(lang, name, _text(lang, "triple", got=type(got).__name__))
-            got = [_as_numpy(part) for part in got]
+                fail_with(lang, name, _text(lang, "triple", got=type(got).__name__))
+            got = [as_numpy(part, float64=True) for part in got]
             # m and v first: a wrong average explains a wrong p.
             for part, value in (("m", got[1]), ("v", got[2]), ("p", got[0])):
                 problem = compare(value, expected[part], lang=lang, rtol=1e-9, atol=1e-13)
                 if problem is not None:
-                    _fail_with(
+                    fail_with(
                         lang, name, _text(lang, "step", case=case, t=t, part=part, detail=problem)
                     )
             p, m, v = (np.asarray(part, dtype=np.float64) for part in got)
@@ -223,20 +211,20 @@ def check_torch_cnn(fn, lang: str = "en") -> None:
         fn, ({k: v.copy() for k, v in state.items()},), name=name, lang=lang, case="state"
     )
     if not isinstance(model, torch.nn.Module):
-        _fail_with(lang, name, _text(lang, "not_module", got=type(model).__name__))
+        fail_with(lang, name, _text(lang, "not_module", got=type(model).__name__))
     for inputs, images in zip(_names(lang, "cnn_inputs"), (digits, noise), strict=True):
         try:
             with torch.no_grad():
-                got = _as_numpy(model(torch.from_numpy(np.ascontiguousarray(images))))
+                got = as_numpy(model(torch.from_numpy(np.ascontiguousarray(images))), float64=True)
         except Exception as exc:  # the student's model may raise anything
             error = f"{type(exc).__name__}: {exc}"
             detail = _text(lang, "model_raised", error=error, shape=images.shape)
             if any(word in str(exc) for word in ("dtype", "Double", "Float", "double", "float")):
                 detail += _text(lang, "dtype_hint")
-            _fail_with(lang, name, detail)
+            fail_with(lang, name, detail)
         problem = compare(got, cnn_logits(state, images), lang=lang, rtol=1e-9, atol=1e-12)
         if problem is not None:
-            _fail_with(lang, name, _text(lang, "logits", inputs=inputs, detail=problem))
+            fail_with(lang, name, _text(lang, "logits", inputs=inputs, detail=problem))
     passed(lang, name)
 
 

@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from ..checks import CheckFailed, call_answer, compare, message, passed
+from ..checks import (
+    Messages,
+    as_numpy,
+    call_answer,
+    compare,
+    fail_with,
+    passed,
+)
 
 # Messages this chapter needs beyond those of coursekit.checks.
 _MESSAGES = {
@@ -70,21 +76,7 @@ _MESSAGES = {
 }
 
 
-def _text(lang: str, key: str, **kw: Any) -> str:
-    if lang not in _MESSAGES:
-        raise ValueError(f"lang={lang!r}: checks speak {sorted(_MESSAGES)}.")
-    return _MESSAGES[lang][key].format(**kw)
-
-
-def _fail_with(lang: str, name: str, detail: str) -> None:
-    raise CheckFailed(message(lang, "fail", name=name, detail=detail))
-
-
-def _as_numpy(value: Any) -> Any:
-    """A torch tensor (even one that requires grad) as a NumPy array; anything else unchanged."""
-    if isinstance(value, torch.Tensor):
-        return value.detach().cpu().to(torch.float64).numpy()
-    return value
+_text = Messages(_MESSAGES)
 
 
 # Exercise 1: fit a line with a DataLoader ---------------------------------------------------
@@ -113,8 +105,8 @@ def _line_cases():
 
 def least_squares_line(x, y) -> np.ndarray:
     """(slope, intercept) of the least-squares line through the points (x[i], y[i])."""
-    x64 = np.asarray(_as_numpy(x), dtype=np.float64)
-    y64 = np.asarray(_as_numpy(y), dtype=np.float64)
+    x64 = np.asarray(as_numpy(x, float64=True), dtype=np.float64)
+    y64 = np.asarray(as_numpy(y, float64=True), dtype=np.float64)
     design = np.stack([x64, np.ones_like(x64)], axis=1)
     return np.linalg.lstsq(design, y64, rcond=None)[0]
 
@@ -126,20 +118,20 @@ def check_fit_line(fn, lang: str = "en", tolerance: float = 0.1) -> None:
         expected = least_squares_line(x, y)
         got = call_answer(fn, (x.clone(), y.clone()), name=name, lang=lang, case=case)
         if isinstance(got, torch.Tensor):
-            got = _as_numpy(got)
+            got = as_numpy(got, float64=True)
         elif isinstance(got, (tuple, list)):
-            got = [_as_numpy(v) for v in got]
+            got = [as_numpy(v, float64=True) for v in got]
         try:
             pair = np.asarray(got, dtype=np.float64).ravel()
         except (TypeError, ValueError):
             pair = None
         if pair is None or pair.shape != (2,):
             detail = _text(lang, "pair", got=type(got).__name__)
-            _fail_with(lang, name, _text(lang, "case", case=case, detail=detail))
+            fail_with(lang, name, _text(lang, "case", case=case, detail=detail))
         problem = compare(pair, expected, lang=lang, rtol=0.0, atol=tolerance)
         if problem is not None:
             detail = _text(lang, "line", detail=problem)
-            _fail_with(lang, name, _text(lang, "case", case=case, detail=detail))
+            fail_with(lang, name, _text(lang, "case", case=case, detail=detail))
     passed(lang, name)
 
 
@@ -200,15 +192,15 @@ def check_topk_accuracy(fn, lang: str = "en") -> None:
         loader = DataLoader(TensorDataset(inputs, targets), batch_size=10, shuffle=False)
         got = call_answer(fn, (model, loader, k), name=name, lang=lang, case=case)
         if not model.calls:
-            _fail_with(lang, name, _text(lang, "case", case=case, detail=_text(lang, "not_called")))
+            fail_with(lang, name, _text(lang, "case", case=case, detail=_text(lang, "not_called")))
         if any(training for training, _ in model.calls):
             detail = _text(lang, "train_mode")
-            _fail_with(lang, name, _text(lang, "case", case=case, detail=detail))
+            fail_with(lang, name, _text(lang, "case", case=case, detail=detail))
         if any(grad for _, grad in model.calls):
-            _fail_with(lang, name, _text(lang, "case", case=case, detail=_text(lang, "grad_on")))
-        problem = compare(_as_numpy(got), expected, lang=lang, rtol=0.0, atol=1e-6)
+            fail_with(lang, name, _text(lang, "case", case=case, detail=_text(lang, "grad_on")))
+        problem = compare(as_numpy(got, float64=True), expected, lang=lang, rtol=0.0, atol=1e-6)
         if problem is not None:
-            _fail_with(lang, name, _text(lang, "case", case=case, detail=problem))
+            fail_with(lang, name, _text(lang, "case", case=case, detail=problem))
     passed(lang, name)
 
 
@@ -249,17 +241,17 @@ def check_load_weights(fn, lang: str = "en") -> None:
         target = _reference_linear(12)
         got = call_answer(fn, (target, str(good)), name=name, lang=lang, case="good.pt")
         if not isinstance(got, nn.Module):
-            _fail_with(lang, name, _text(lang, "returned", got=type(got).__name__))
+            fail_with(lang, name, _text(lang, "returned", got=type(got).__name__))
         for param in ("weight", "bias"):
             problem = compare(
-                _as_numpy(getattr(got, param)),
-                _as_numpy(getattr(saved, param)),
+                as_numpy(getattr(got, param), float64=True),
+                as_numpy(getattr(saved, param), float64=True),
                 lang=lang,
                 rtol=0.0,
                 atol=0.0,
             )
             if problem is not None:
-                _fail_with(lang, name, _text(lang, "weights", param=param, detail=problem))
+                fail_with(lang, name, _text(lang, "weights", param=param, detail=problem))
 
         # 2) A file whose pickle calls a function must be refused (any exception is a refusal).
         hidden = folder / "hidden.pt"
@@ -271,7 +263,7 @@ def check_load_weights(fn, lang: str = "en") -> None:
             pass
         if _TRIPPED:
             _TRIPPED.clear()
-            _fail_with(lang, name, _text(lang, "ran_code"))
+            fail_with(lang, name, _text(lang, "ran_code"))
 
         # 3) Weights of another architecture must not load silently.
         other = folder / "other.pt"
@@ -281,5 +273,5 @@ def check_load_weights(fn, lang: str = "en") -> None:
         except Exception:
             pass
         else:
-            _fail_with(lang, name, _text(lang, "accepted_other"))
+            fail_with(lang, name, _text(lang, "accepted_other"))
     passed(lang, name)

@@ -8,13 +8,18 @@ gradients with NumPy in float64.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import torch
 from torch import nn
 
-from ..checks import CheckFailed, call_answer, check_function, compare, message, passed
+from ..checks import (
+    Messages,
+    call_answer,
+    check_function,
+    compare,
+    fail_with,
+    passed,
+)
 
 # ResNet-18 for 1,000 ImageNet classes, as published (torchvision's resnet18).
 RESNET18_PARAMETERS = 11_689_512
@@ -84,14 +89,7 @@ _MESSAGES = {
 }
 
 
-def _text(lang: str, key: str, **kw: Any) -> str:
-    if lang not in _MESSAGES:
-        raise ValueError(f"lang={lang!r}: checks speak {sorted(_MESSAGES)}.")
-    return _MESSAGES[lang][key].format(**kw)
-
-
-def _fail_with(lang: str, name: str, detail: str) -> None:
-    raise CheckFailed(message(lang, "fail", name=name, detail=detail))
+_text = Messages(_MESSAGES)
 
 
 def _count(module: nn.Module) -> int:
@@ -151,7 +149,7 @@ def check_resnet18(fn, lang: str = "en") -> None:
     for classes, size in [(1000, 224), (10, 64)]:
         model = call_answer(fn, (classes,), name=name, lang=lang, case=f"num_classes={classes}")
         if not isinstance(model, nn.Module):
-            _fail_with(
+            fail_with(
                 lang, name, _text(lang, "not_module", classes=classes, got=type(model).__name__)
             )
         expected = RESNET18_PARAMETERS - 513 * (1000 - classes)
@@ -160,10 +158,10 @@ def check_resnet18(fn, lang: str = "en") -> None:
             detail = _text(lang, "params", classes=classes, expected=expected, got=got)
             if got == RESNET34_PARAMETERS - 513 * (1000 - classes):
                 detail += _text(lang, "params_34")
-            _fail_with(lang, name, detail)
+            fail_with(lang, name, detail)
         main, linear, proj = _layer_counts(model)
         if (main, linear, proj) != (17, 1, 3):
-            _fail_with(lang, name, _text(lang, "layers", main=main, linear=linear, proj=proj))
+            fail_with(lang, name, _text(lang, "layers", main=main, linear=linear, proj=proj))
         shape = (2, 3, size, size)
         was_training = model.training
         model.eval()
@@ -171,7 +169,7 @@ def check_resnet18(fn, lang: str = "en") -> None:
             with torch.no_grad():
                 out = model(torch.randn(*shape, generator=torch.Generator().manual_seed(0)))
         except Exception as exc:  # the student's model may raise anything
-            _fail_with(
+            fail_with(
                 lang,
                 name,
                 _text(lang, "crashed", error=f"{type(exc).__name__}: {exc}", input=shape),
@@ -180,7 +178,7 @@ def check_resnet18(fn, lang: str = "en") -> None:
             model.train(was_training)
         got_shape = tuple(getattr(out, "shape", ()))
         if got_shape != (2, classes):
-            _fail_with(
+            fail_with(
                 lang, name, _text(lang, "output", input=shape, expected=(2, classes), got=got_shape)
             )
     passed(lang, name)
@@ -229,7 +227,7 @@ def check_weighted_heads_loss(fn, lang: str = "en") -> None:
         got = call_answer(fn, (scores, targets, weights), name=name, lang=lang, case=case)
 
         def fail_case(detail: str, case: str = case) -> None:
-            _fail_with(lang, name, _text(lang, "case", case=case, detail=detail))
+            fail_with(lang, name, _text(lang, "case", case=case, detail=detail))
 
         if not isinstance(got, torch.Tensor):
             fail_case(_text(lang, "not_tensor", got=type(got).__name__))

@@ -8,11 +8,9 @@ own float32 -> bfloat16 conversion (exercise 1), NumPy's ``@`` and the closed-fo
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from ..checks import call_answer, compare, fail, message, passed
+from ..checks import Messages, call_answer, compare, fail, message, passed
 
 _MESSAGES = {
     "en": {
@@ -46,10 +44,7 @@ _MESSAGES = {
 }
 
 
-def _text(lang: str, key: str, **kw: Any) -> str:
-    if lang not in _MESSAGES:
-        raise ValueError(f"lang={lang!r}: checks speak {sorted(_MESSAGES)}.")
-    return _MESSAGES[lang][key].format(**kw)
+_text = Messages(_MESSAGES)
 
 
 def _fail_case(lang: str, name: str, case: str, detail: str) -> None:

@@ -12,7 +12,15 @@ from typing import Any
 
 import numpy as np
 
-from ..checks import CheckFailed, call_answer, check_function, compare, message, passed
+from ..checks import (
+    Messages,
+    call_answer,
+    check_function,
+    compare,
+    fail_with,
+    message,
+    passed,
+)
 
 # Messages this chapter needs beyond those of coursekit.checks.
 _MESSAGES = {
@@ -47,14 +55,7 @@ _MESSAGES = {
 }
 
 
-def _text(lang: str, key: str, **kw: Any) -> str:
-    if lang not in _MESSAGES:
-        raise ValueError(f"lang={lang!r}: checks speak {sorted(_MESSAGES)}.")
-    return _MESSAGES[lang][key].format(**kw)
-
-
-def _fail_with(lang: str, name: str, detail: str) -> None:
-    raise CheckFailed(message(lang, "fail", name=name, detail=detail))
+_text = Messages(_MESSAGES)
 
 
 def _numpy(value: Any) -> Any:
@@ -138,7 +139,7 @@ def check_decode_record(fn, lang: str = "en") -> None:
         case = f"image_size={size}, label={label}"
         got = call_answer(fn, (tf.constant(record), size), name=name, lang=lang, case=case)
         if not isinstance(got, tuple | list) or len(got) != 2:
-            _fail_with(lang, name, _text(lang, "pair", got=type(got).__name__))
+            fail_with(lang, name, _text(lang, "pair", got=type(got).__name__))
         got_image, got_label = (_numpy(v) for v in got)
         # JPEG decoders differ: TensorFlow's fast default and libjpeg's accurate method (Pillow)
         # disagree by up to 8 levels of 255 on these pictures, so allow 10/255 per value.
@@ -151,11 +152,11 @@ def check_decode_record(fn, lang: str = "en") -> None:
             detail = _text(lang, "image", detail=problem) + (
                 _text(lang, "range") if too_bright else ""
             )
-            _fail_with(lang, name, message(lang, "case", case=case, detail=detail))
+            fail_with(lang, name, message(lang, "case", case=case, detail=detail))
         problem = compare(got_label, label, lang=lang, rtol=0.0, atol=0.0)
         if problem is not None:
             detail = _text(lang, "label", detail=problem)
-            _fail_with(lang, name, message(lang, "case", case=case, detail=detail))
+            fail_with(lang, name, message(lang, "case", case=case, detail=detail))
     passed(lang, name)
 
 
@@ -181,21 +182,21 @@ def check_inception_module(fn, lang: str = "en") -> None:
         y = call_answer(fn, (x, filters), name=name, lang=lang, case=case)
         if not isinstance(y, keras.KerasTensor):
             detail = _text(lang, "not_tensor", got=type(y).__name__)
-            _fail_with(lang, name, message(lang, "case", case=case, detail=detail))
+            fail_with(lang, name, message(lang, "case", case=case, detail=detail))
         expected_shape = (None, side, side, 3 * filters)
         if tuple(y.shape) != expected_shape:
             detail = _text(lang, "out_shape", got=tuple(y.shape), expected=expected_shape)
-            _fail_with(lang, name, message(lang, "case", case=case, detail=detail))
+            fail_with(lang, name, message(lang, "case", case=case, detail=detail))
         try:
             model = keras.Model(x, y)
         except Exception as exc:  # a student's graph may be broken in many ways
             detail = _text(lang, "keras_error", error=f"{type(exc).__name__}: {exc}")
-            _fail_with(lang, name, message(lang, "case", case=case, detail=detail))
+            fail_with(lang, name, message(lang, "case", case=case, detail=detail))
         expected = module_param_count(channels, filters)
         if model.count_params() != expected:
             detail = _text(lang, "params", got=model.count_params(), expected=expected)
-            _fail_with(lang, name, message(lang, "case", case=case, detail=detail))
+            fail_with(lang, name, message(lang, "case", case=case, detail=detail))
         sample = rng.normal(size=(2, side, side, channels)).astype("float32")
         if np.min(np.asarray(model(sample))) < 0:
-            _fail_with(lang, name, message(lang, "case", case=case, detail=_text(lang, "negative")))
+            fail_with(lang, name, message(lang, "case", case=case, detail=_text(lang, "negative")))
     passed(lang, name)

@@ -10,17 +10,16 @@ Keras are imported only inside the checks that need them.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from ..checks import (
-    CheckFailed,
+    Messages,
     as_numpy,
     call_answer,
     check_function,
     compare,
     fail,
+    fail_with,
     message,
     passed,
 )
@@ -98,14 +97,7 @@ _PARTS = {
 }
 
 
-def _text(lang: str, key: str, **kw: Any) -> str:
-    if lang not in _MESSAGES:
-        raise ValueError(f"lang={lang!r}: checks speak {sorted(_MESSAGES)}.")
-    return _MESSAGES[lang][key].format(**kw)
-
-
-def _fail_with(lang: str, name: str, detail: str) -> None:
-    raise CheckFailed(message(lang, "fail", name=name, detail=detail))
+_text = Messages(_MESSAGES)
 
 
 # Exercise 1: the receptive field of a stack of convolutions and poolings ---------------------
@@ -202,7 +194,7 @@ def check_batch_norm_step(fn, lang: str = "en") -> None:
             if not np.array_equal(original, copy):
                 fail(lang, name, "mutated", arg=arg_name)
         if not isinstance(got, tuple | list) or len(got) != 3:
-            _fail_with(lang, name, _text(lang, "triple", got=type(got).__name__))
+            fail_with(lang, name, _text(lang, "triple", got=type(got).__name__))
         got_y, got_mean, got_var = got
         checks = [
             (0, got_y, y, "axes"),
@@ -212,7 +204,7 @@ def check_batch_norm_step(fn, lang: str = "en") -> None:
             problem = compare(value, expected, lang=lang, rtol=1e-4, atol=1e-4)
             if problem is not None:
                 detail = _text(lang, "part", part=_PARTS[lang][index], detail=problem)
-                _fail_with(
+                fail_with(
                     lang, name, message(lang, "case", case=case, detail=detail) + _text(lang, hint)
                 )
         problem = compare(got_var, new_var, lang=lang, rtol=1e-4, atol=1e-4)
@@ -220,7 +212,7 @@ def check_batch_norm_step(fn, lang: str = "en") -> None:
             got_var, new_var_unbiased, lang=lang, rtol=1e-4, atol=1e-4
         ):
             detail = _text(lang, "part", part=_PARTS[lang][2], detail=problem)
-            _fail_with(
+            fail_with(
                 lang,
                 name,
                 message(lang, "case", case=case, detail=detail) + _text(lang, "momentum"),
@@ -246,7 +238,7 @@ def check_fire_bypass(fn, lang: str = "en") -> None:
         )
 
         def fail_case(detail, case=case):
-            _fail_with(lang, name, message(lang, "case", case=case, detail=detail))
+            fail_with(lang, name, message(lang, "case", case=case, detail=detail))
 
         x = keras.Input(shape=(side, side, expand))
         y = call_answer(fn, (x, squeeze, expand), name=name, lang=lang, case=case)

@@ -12,7 +12,15 @@ from typing import Any
 
 import numpy as np
 
-from ..checks import CheckFailed, as_numpy, call_answer, compare, message, passed
+from ..checks import (
+    Messages,
+    as_numpy,
+    call_answer,
+    compare,
+    fail_with,
+    message,
+    passed,
+)
 
 # Messages this chapter needs beyond those of coursekit.checks.
 _MESSAGES = {
@@ -47,15 +55,7 @@ _MESSAGES = {
 }
 
 
-def _text(lang: str, key: str, **kw: Any) -> Any:
-    if lang not in _MESSAGES:
-        raise ValueError(f"lang={lang!r}: checks speak {sorted(_MESSAGES)}.")
-    value = _MESSAGES[lang][key]
-    return value.format(**kw) if isinstance(value, str) else value
-
-
-def _fail_with(lang: str, name: str, detail: str) -> None:
-    raise CheckFailed(message(lang, "fail", name=name, detail=detail))
+_text = Messages(_MESSAGES)
 
 
 # Exercise 1: a separable convolution by hand ---------------------------------------------------
@@ -92,7 +92,7 @@ def check_separable_conv(fn, lang: str = "en") -> None:
             flipped = keras_separable(x, depthwise[::-1, ::-1].copy(), pointwise)
             if compare(got, flipped, lang=lang, rtol=1e-4, atol=1e-4) is None:
                 problem += _text(lang, "flipped")
-            _fail_with(lang, name, message(lang, "case", case=case, detail=problem))
+            fail_with(lang, name, message(lang, "case", case=case, detail=problem))
     passed(lang, name)
 
 
@@ -130,7 +130,7 @@ def check_warmup_cosine(fn, lang: str = "en") -> None:
             problem = compare(got, expected, lang=lang, rtol=1e-5, atol=1e-6 * peak)
             if problem is not None:
                 detail = _text(lang, "epoch", epoch=epoch, detail=problem)
-                _fail_with(lang, name, message(lang, "case", case=case, detail=detail))
+                fail_with(lang, name, message(lang, "case", case=case, detail=detail))
     passed(lang, name)
 
 
@@ -190,11 +190,11 @@ def check_separable_savings(fn, lang: str = "en") -> None:
             got = got.tolist()
         if not isinstance(got, tuple | list) or len(got) != 2:
             detail = _text(lang, "pair", got=type(got).__name__)
-            _fail_with(lang, name, _text(lang, "model", model=model_name, detail=detail))
+            fail_with(lang, name, _text(lang, "model", model=model_name, detail=detail))
         for index in (0, 1):
             problem = compare(got[index], expected[index], lang=lang, rtol=0.0, atol=0.5)
             if problem is not None:
                 which = _text(lang, "which")[index]
                 detail = _text(lang, "part", which=which, detail=problem)
-                _fail_with(lang, name, _text(lang, "model", model=model_name, detail=detail))
+                fail_with(lang, name, _text(lang, "model", model=model_name, detail=detail))
     passed(lang, name)
