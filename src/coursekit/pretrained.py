@@ -110,22 +110,15 @@ def squeezenet_v11(input_shape: tuple[int, int, int] = (224, 224, 3), name: str 
     """
     import keras
 
+    from .squeezenet import fire
+
     layers = keras.layers
-
-    def fire(x, number, squeeze, expand):
-        prefix = f"fire{number}_"
-        x = layers.Conv2D(squeeze, 1, activation="relu", name=prefix + "squeeze1x1")(x)
-        left = layers.Conv2D(expand, 1, activation="relu", name=prefix + "expand1x1")(x)
-        right = layers.Conv2D(
-            expand, 3, padding="same", activation="relu", name=prefix + "expand3x3"
-        )(x)
-        return layers.Concatenate(name=prefix + "concat")([left, right])
-
     images = keras.Input(shape=input_shape, name="images")
     x = layers.Conv2D(64, 3, strides=2, activation="relu", name="conv1")(images)
     x = layers.MaxPooling2D(3, strides=2, name="pool1")(x)
     for number, squeeze, expand in FIRE_MODULES:
-        x = fire(x, number, squeeze, expand)
+        # v1.1's expand branches have `expand` filters each: 2 * expand channels in all.
+        x = fire(x, squeeze, 2 * expand, batch_norm=False, name=f"fire{number}")
         if number in POOL_AFTER:
             x = layers.MaxPooling2D(3, strides=2, name=f"pool{number}")(x)
     return keras.Model(images, x, name=name)

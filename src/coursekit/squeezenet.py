@@ -53,23 +53,42 @@ CODELAB_PARAMS = 120_613
 
 
 def conv_bn(
-    x, filters: int, kernel_size: int, *, bn_momentum: float = 0.9, batch_norm: bool = True
+    x,
+    filters: int,
+    kernel_size: int,
+    *,
+    bn_momentum: float = 0.9,
+    batch_norm: bool = True,
+    name: str | None = None,
 ):
-    """``Conv2D(filters, kernel_size, padding="same", activation="relu")``, then batch norm."""
+    """``Conv2D(filters, kernel_size, padding="same", activation="relu")``, then batch norm.
+
+    ``name`` names the convolution (and ``name + "_bn"`` the batch normalisation)."""
     import keras
 
-    y = keras.layers.Conv2D(filters, kernel_size, padding="same", activation="relu")(x)
+    y = keras.layers.Conv2D(filters, kernel_size, padding="same", activation="relu", name=name)(x)
     if batch_norm:
-        y = keras.layers.BatchNormalization(momentum=bn_momentum)(y)
+        bn_name = None if name is None else name + "_bn"
+        y = keras.layers.BatchNormalization(momentum=bn_momentum, name=bn_name)(y)
     return y
 
 
-def fire(x, squeeze: int, expand: int, *, bn_momentum: float = 0.9, batch_norm: bool = True):
+def fire(
+    x,
+    squeeze: int,
+    expand: int,
+    *,
+    bn_momentum: float = 0.9,
+    batch_norm: bool = True,
+    name: str | None = None,
+):
     """A fire module on the symbolic tensor ``x``; the output has ``expand`` channels.
 
     ``squeeze`` 1×1 filters first reduce the channels; on their output a 1×1 and a 3×3
     convolution with ``expand // 2`` filters each run side by side and are concatenated.
-    ``expand`` must be even. Height and width are kept (``padding="same"``).
+    ``expand`` must be even. Height and width are kept (``padding="same"``). With a ``name``
+    such as ``"fire2"`` the layers are called ``fire2_squeeze1x1``, ``fire2_expand1x1``,
+    ``fire2_expand3x3`` and ``fire2_concat``, the names of the original SqueezeNet.
     """
     import keras
 
@@ -78,10 +97,14 @@ def fire(x, squeeze: int, expand: int, *, bn_momentum: float = 0.9, batch_norm: 
             f"expand={expand} must be even: each expand branch has expand // 2 filters."
         )
     options = {"bn_momentum": bn_momentum, "batch_norm": batch_norm}
-    y = conv_bn(x, squeeze, 1, **options)
-    y1 = conv_bn(y, expand // 2, 1, **options)
-    y3 = conv_bn(y, expand // 2, 3, **options)
-    return keras.layers.concatenate([y1, y3])
+
+    def part(suffix: str) -> str | None:
+        return None if name is None else f"{name}_{suffix}"
+
+    y = conv_bn(x, squeeze, 1, name=part("squeeze1x1"), **options)
+    y1 = conv_bn(y, expand // 2, 1, name=part("expand1x1"), **options)
+    y3 = conv_bn(y, expand // 2, 3, name=part("expand3x3"), **options)
+    return keras.layers.Concatenate(name=part("concat"))([y1, y3])
 
 
 def fire_params(in_channels: int, squeeze: int, expand: int, *, batch_norm: bool = True) -> int:
