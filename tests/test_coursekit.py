@@ -39,6 +39,7 @@ def test_cli_mode_reports_bad_value_without_traceback(monkeypatch, capsys):
     assert "is not a run mode" in capsys.readouterr().err
 
 
+@pytest.mark.filterwarnings("ignore:TensorFlow was imported before")
 @pytest.mark.parametrize("lang, word", [("bn", "চালানোর মোড: quick"), ("en", "Run mode: quick")])
 def test_start_prints_the_mode_in_the_notebook_language(monkeypatch, capsys, lang, word):
     monkeypatch.setenv("COURSE_MODE", "quick")
@@ -51,6 +52,7 @@ def test_start_refuses_an_unknown_language():
         coursekit.start(lang="fr")
 
 
+@pytest.mark.filterwarnings("ignore:TensorFlow was imported before")
 def test_silence_tensorflow_sets_but_does_not_override(monkeypatch):
     monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
     monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "1")
@@ -133,6 +135,7 @@ def _run_first_cell(source: str, monkeypatch, in_colab: bool) -> list:
     return calls
 
 
+@pytest.mark.filterwarnings("ignore:TensorFlow was imported before")
 @pytest.mark.parametrize("lang", ["bn", "en"])
 def test_first_cell_installs_from_the_repository_only_in_colab(monkeypatch, root, lang):
     url = book.repository_url(root)
