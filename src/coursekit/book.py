@@ -110,11 +110,16 @@ def first_code_cell(notebook):
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file, so a crash leaves no half file."""
+    """Write ``text`` to ``path`` through a temporary file, so a crash leaves no half file.
+
+    Missing parent folders are created; the file is readable by everyone (mode 644), as a file
+    written directly would be, not private like the temporary file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

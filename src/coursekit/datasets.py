@@ -62,11 +62,8 @@ def search_dirs() -> list[tuple[str, Path]]:
 
 
 def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _problem(path: Path, remote: RemoteFile) -> str | None:

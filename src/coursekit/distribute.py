@@ -227,7 +227,7 @@ def _kill(proc: subprocess.Popen) -> None:
         pass
 
 
-def _call_with_timeout(fn, timeout_s: float):
+def call_with_timeout(fn, timeout_s: float):
     """Run ``fn()`` in a daemon thread; return its value, re-raise its error, or TimeoutError."""
     box: dict[str, Any] = {}
 
@@ -270,7 +270,7 @@ def _try_tpu(signs: list[str], timeout_s: float, lang: str, say) -> Any | None:
     cores, why = _probe_tpu(target, timeout_s)
     if cores:
         try:
-            strategy = _call_with_timeout(lambda: _connect_in_process(target), timeout_s)
+            strategy = call_with_timeout(lambda: _connect_in_process(target), timeout_s)
         except TimeoutError:
             why = "timeout"
         except Exception as exc:  # ValueError, OSError, RuntimeError, tf.errors.*: never crash

@@ -79,6 +79,7 @@ from typing import Any
 
 import numpy as np
 
+from .book import write_atomic
 from .datasets import DataError, cache_dir, search_dirs, sha256_of
 
 __all__ = [
@@ -258,18 +259,6 @@ def _stamp_path(folder: Path) -> Path:
     return cache_dir() / "flower_photos-verified" / f"{key}.json"
 
 
-def _write_json_atomically(path: Path, data: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=1)
-        os.chmod(tmp, 0o644)  # mkstemp makes the file private; the cache is not secret
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-
-
 def verify(folder: Path, *, use_stamp: bool = True) -> Verified:
     """Check ``folder`` (counts, then every sha256); raise DataError naming what is wrong."""
     expected = expected_photo_set()
@@ -307,7 +296,7 @@ def verify(folder: Path, *, use_stamp: bool = True) -> Verified:
         record = {"folder": str(folder.resolve()), "fingerprint": fingerprint}
         record |= {"content": result.content, "kinds": kinds}
         try:
-            _write_json_atomically(stamp, record)
+            write_atomic(stamp, json.dumps(record, indent=1))
         except OSError:
             pass  # a read-only cache only costs time
     return result
@@ -542,7 +531,7 @@ def _shards_for(image_size: int, download: bool) -> tuple[Path, dict]:
     try:
         index = _write_shards(verified, image_size, work, N_SHARDS)
         # The index is written last: a folder with an index is a complete folder.
-        _write_json_atomically(work / "index.json", index)
+        write_atomic(work / "index.json", json.dumps(index, indent=1))
         os.chmod(work, 0o755)  # mkdtemp makes the folder private; the cache is not secret
         if final.exists() and _shard_index(final) is None:
             # A damaged or unfinished set left by an interrupted run: move it out of the way.

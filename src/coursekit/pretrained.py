@@ -33,9 +33,9 @@ Nothing here imports TensorFlow or Keras until a function that needs it is calle
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
-import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 
 from .datasets import RemoteFile, fetch
+from .distribute import call_with_timeout
 
 __all__ = [
     "FIRE_MODULES",
@@ -288,13 +289,8 @@ def keras_cache_file(name: str = XCEPTION_FILE) -> Path:
 
 
 def _md5_of(path: Path) -> str:
-    import hashlib
-
-    digest = hashlib.md5(usedforsecurity=False)
     with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, lambda: hashlib.md5(usedforsecurity=False)).hexdigest()
 
 
 def _reachable(url: str, timeout_s: float) -> str | None:
@@ -302,24 +298,18 @@ def _reachable(url: str, timeout_s: float) -> str | None:
 
     Runs in a worker thread, because a name lookup can hang longer than any socket timeout.
     """
-    outcome: list[str | None] = []
 
     def probe() -> None:
-        try:
-            request = urllib.request.Request(url, method="HEAD")
-            with urllib.request.urlopen(request, timeout=timeout_s):
-                pass
-            outcome.append(None)
-        except (urllib.error.URLError, OSError, ValueError) as err:
-            reason = getattr(err, "reason", err)
-            outcome.append(f"{type(err).__name__}: {reason}")
+        with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=timeout_s):
+            pass
 
-    worker = threading.Thread(target=probe, daemon=True)
-    worker.start()
-    worker.join(timeout_s + 1.0)
-    if not outcome:
+    try:
+        call_with_timeout(probe, timeout_s + 1.0)
+    except TimeoutError:  # the lookup hung, or the server accepted and never answered
         return f"no answer from {urllib.parse.urlparse(url).hostname} within {timeout_s:g} s"
-    return outcome[0]
+    except (urllib.error.URLError, OSError, ValueError) as err:
+        return f"{type(err).__name__}: {getattr(err, 'reason', err)}"
+    return None
 
 
 def xception_weights(

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..checks import CheckFailed, call_answer, compare, message, passed, shape_problem
+from ..checks import CheckFailed, Messages, call_answer, compare, message, passed, shape_problem
 
 DTYPE = torch.float64
 
@@ -48,9 +48,7 @@ _MESSAGES = {
 }
 
 
-def _say(lang: str, key: str, **kw: Any) -> str:
-    message(lang, "ok", name="")  # validates lang with the shared error
-    return _MESSAGES[lang][key].format(**kw)
+_say = Messages(_MESSAGES)
 
 
 def _fail_case(lang: str, name: str, case: str, detail: str) -> None:
