@@ -17,6 +17,10 @@ export COURSE_MODE
 # per-epoch summaries instead.
 export TQDM_DISABLE ?= 1
 JOBS ?= auto
+# A second environment without TensorFlow, at the versions of Colab's TPU runtime (see
+# envs/colab-tpu.txt): the tests run Part IV's notebooks there on Keras's JAX backend.
+TPU_VENV := .venv-colab-tpu
+TPU_STAMP := $(TPU_VENV)/.installed
 
 .PHONY: book test venv pair lint clean help
 
@@ -38,6 +42,12 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
+$(TPU_STAMP): envs/colab-tpu.txt
+	test -x $(TPU_VENV)/bin/python || $(PYTHON) -m venv $(TPU_VENV)
+	$(TPU_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(TPU_VENV)/bin/python -m pip install --quiet -r envs/colab-tpu.txt
+	touch $(TPU_STAMP)
+
 book: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "The website is in _build/html: open _build/html/index.html in a browser."
@@ -48,7 +58,7 @@ test: export OPENBLAS_NUM_THREADS ?= 1
 test: export MKL_NUM_THREADS ?= 1
 test: export TF_NUM_INTRAOP_THREADS ?= 1
 test: export TF_NUM_INTEROP_THREADS ?= 1
-test: $(STAMP)
+test: $(STAMP) $(TPU_STAMP)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --nbval-lax --nbval-current-env \
 		--nbval-cell-timeout=900
 

@@ -34,14 +34,21 @@ needs it is called.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+import numpy as np
+
 __all__ = [
     "CODELAB_FIRES",
     "CODELAB_PARAMS",
+    "RandomSaturation",
     "augment",
+    "augmentation",
     "codelab_squeezenet",
     "conv_bn",
     "fire",
     "fire_params",
+    "saturate",
 ]
 
 CODELAB_FIRES = ((24, 48), (48, 96), (64, 128), (48, 96), (24, 48))
@@ -128,13 +135,18 @@ def codelab_squeezenet(
     bn_momentum: float = 0.9,
     *,
     batch_norm: bool = True,
+    augment: bool = False,
+    seed: int | None = None,
     name: str = "squeezenet",
 ):
     """The codelab's SqueezeNet for ``image_size``×``image_size`` RGB images (uncompiled).
 
     ``image_size`` must be divisible by 16 (four 2×2 poolings). With ``classes=5`` and batch
     normalisation it has :data:`CODELAB_PARAMS` = 120,613 parameters. Build it inside
-    ``strategy.scope()`` when training with a distribution strategy.
+    ``hw.scope()`` (see :mod:`coursekit.hardware`) when training on several devices.
+    ``augment=True`` puts :func:`augmentation` (seeded by ``seed``) right after the input: it
+    changes training images only and adds no parameters. The last layer computes in float32
+    whatever the dtype policy, so that a ``mixed_bfloat16`` model gives float32 probabilities.
     """
     import keras
 
@@ -142,24 +154,103 @@ def codelab_squeezenet(
         raise ValueError(f"image_size={image_size} must be divisible by 16 (four 2×2 poolings).")
     options = {"bn_momentum": bn_momentum, "batch_norm": batch_norm}
     x = keras.Input(shape=(image_size, image_size, 3))
-    y = conv_bn(x, 32, 3, **options)
+    y = augmentation(seed)(x) if augment else x
+    y = conv_bn(y, 32, 3, **options)
     for i, (squeeze, expand) in enumerate(CODELAB_FIRES):
         if i:
             y = keras.layers.MaxPooling2D(2)(y)
         y = fire(y, squeeze, expand, **options)
     y = keras.layers.GlobalAveragePooling2D()(y)
-    z = keras.layers.Dense(classes, activation="softmax")(y)
+    z = keras.layers.Dense(classes, activation="softmax", dtype="float32")(y)
     return keras.Model(x, z, name=name)
 
 
-def augment(image, label):
-    """The codelab's augmentation: random left-right flip, random saturation factor in [0, 2].
+def saturate(images, factor):
+    """Scale the saturation of RGB ``images`` (values in [0, 1]) by ``factor``, as HSV does.
 
-    For float images in [0, 1] (as ``flowers.load`` gives them) the result stays in [0, 1].
-    Pass it as ``flowers.load(..., augment=augment)``: it is applied to training images only.
+    In HSV terms the saturation S = (max − min) / max of a pixel's channels is multiplied by
+    ``factor`` and clipped at 1, while hue and value (the largest channel) stay. In RGB this is
+    ``max − (max − c) · min(factor, max / (max − min))`` for each channel c: grey pixels stay
+    grey, ``factor=0`` turns the image grey, a large factor pushes the smallest channel to 0.
+    The same as ``tf.image.adjust_saturation``, written with ``keras.ops`` so that it runs on
+    every backend. ``factor`` broadcasts against ``images`` (for example one per image,
+    shape [batch, 1, 1, 1]).
     """
-    import tensorflow as tf
+    import keras
 
-    image = tf.image.random_flip_left_right(image)
-    image = tf.image.random_saturation(image, lower=0.0, upper=2.0)
-    return image, label
+    ops = keras.ops
+    top = ops.max(images, axis=-1, keepdims=True)
+    bottom = ops.min(images, axis=-1, keepdims=True)
+    limit = top / ops.maximum(top - bottom, 1e-12)
+    return ops.clip(top - (top - images) * ops.minimum(factor, limit), 0.0, 1.0)
+
+
+def augmentation(seed: int | None = None, name: str = "augmentation"):
+    """The codelab's augmentation as Keras layers: a random left-right flip, then a random
+    saturation factor in [0, 2] per image. Active only in training (``model.fit``); at
+    inference (``evaluate``, ``predict``) it passes images through unchanged. No parameters."""
+    import keras
+
+    return keras.Sequential(
+        [keras.layers.RandomFlip("horizontal", seed=seed), _random_saturation_class()(0.0, 2.0, seed=seed)],
+        name=name,
+    )
+
+
+@lru_cache(maxsize=1)
+def _random_saturation_class():
+    import keras
+
+    @keras.saving.register_keras_serializable(package="coursekit")
+    class RandomSaturation(keras.layers.Layer):
+        """Multiply each image's saturation by a factor drawn uniformly from [lower, upper],
+        in training only (see :func:`saturate`)."""
+
+        def __init__(self, lower=0.0, upper=2.0, seed=None, **kwargs):
+            super().__init__(**kwargs)
+            if not 0.0 <= lower <= upper:
+                raise ValueError(f"need 0 <= lower <= upper, got lower={lower}, upper={upper}.")
+            self.lower, self.upper, self.seed = float(lower), float(upper), seed
+            self.generator = keras.random.SeedGenerator(seed)
+
+        def call(self, images, training=None):
+            if not training:
+                return images
+            shape = (keras.ops.shape(images)[0], 1, 1, 1)
+            factor = keras.random.uniform(
+                shape, self.lower, self.upper, dtype=images.dtype, seed=self.generator
+            )
+            return saturate(images, factor)
+
+        def compute_output_shape(self, input_shape):
+            return input_shape
+
+        def get_config(self):
+            return {**super().get_config(), "lower": self.lower, "upper": self.upper,
+                    "seed": self.seed}
+
+    return RandomSaturation
+
+
+def __getattr__(name: str):
+    # RandomSaturation subclasses a Keras layer: Keras is imported only when it is asked for.
+    if name == "RandomSaturation":
+        return _random_saturation_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def augment(images, labels):
+    """:func:`augmentation` applied to one batch of NumPy arrays, for ``flowers.load(augment=...)``.
+
+    Takes float32 images [batch, h, w, 3] in [0, 1] and their labels; returns NumPy arrays.
+    """
+    import keras
+
+    global _AUGMENT
+    if _AUGMENT is None:
+        _AUGMENT = augmentation()
+    out = _AUGMENT(keras.ops.convert_to_tensor(images), training=True)
+    return np.asarray(keras.ops.convert_to_numpy(out)), labels
+
+
+_AUGMENT = None
