@@ -193,6 +193,23 @@ class Hardware:
             return self.strategy.scope()
         return contextlib.nullcontext()
 
+    @contextlib.contextmanager
+    def single_device(self):
+        """Inside this block, models built and trained use one device only (for comparisons):
+        on JAX the distribution is lifted and put back afterwards; on TensorFlow a model built
+        outside ``scope()`` already uses the default strategy, one device."""
+        if self.backend != "jax":
+            yield
+            return
+        import keras
+
+        previous = keras.distribution.distribution()
+        keras.distribution.set_distribution(None)
+        try:
+            yield
+        finally:
+            keras.distribution.set_distribution(previous)
+
 
 def _split_cpu_for_jax(n: int, lang: str, say) -> None:
     if "jax" in sys.modules:
