@@ -1,5 +1,6 @@
 """coursekit.flowers: the search order, verification with a stamp, the offline download path,
-TFRecord shards written once and atomically, and the deterministic tf.data split.
+decoded arrays and TFRecord shards written once and atomically, and the deterministic split of
+both loaders (the backend-neutral PyDataset and the TensorFlow-only tf.data one).
 
 Most tests use a small fake photo set (coloured rectangles whose colour encodes their number) and
 a fake archive served from a file:// address, so they run offline; one test checks the real
@@ -321,10 +322,140 @@ def test_when_another_process_finishes_first_its_shards_are_used(offline_copy, t
     assert not leftovers(cache), "the losing process must clean up its temporary folder"
 
 
-def test_load_splits_deterministically_and_without_overlap(offline_copy, tf):
-    _, _, photos = offline_copy
+def test_arrays_hold_every_photo_once_in_the_split_order(offline_copy):
+    folder, cache, photos = offline_copy
+    data = flowers.arrays(10)
+    order = flowers.photo_list(download=False)
+    assert data.images.shape == (len(photos), 10, 10, 3) and data.images.dtype == np.uint8
+    assert cache in data.folder.parents, "arrays must be written into the cache"
+    assert list(data.names) == [path for path, _ in order]
+    assert data.labels.tolist() == [label for _, label in order]
+    for image, (path, _) in zip(data.images, order, strict=True):
+        assert number_in(image) == int(path.split("photo")[1][:2])
+        assert np.array_equal(image, flowers.square_photo(folder / path, 10))
+    assert not leftovers(cache)
+
+
+def test_arrays_are_written_once_and_rewritten_when_damaged(offline_copy, monkeypatch):
+    first = flowers.arrays(10)
+    images_file = first.folder / "images.npy"
+    written = images_file.stat().st_mtime_ns
+
+    def no_writing(*args):
+        raise AssertionError("the arrays were written again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(flowers, "_write_arrays", no_writing)
+        assert flowers.arrays(10).folder == first.folder
+    assert images_file.stat().st_mtime_ns == written
+    del first
+    images_file.write_bytes(b"truncated")
+    again = flowers.arrays(10)
+    assert again.images.shape[0] == sum(FAKE_CLASSES.values())
+    assert not leftovers(again.folder.parents[1])
+
+
+def test_an_interrupted_write_leaves_nothing_behind(offline_copy, monkeypatch):
+    _, cache, _ = offline_copy
+
+    def fail_halfway(verified, image_size, into):
+        (into / "images.npy").write_bytes(b"half")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(flowers, "_write_arrays", fail_halfway)
+    with pytest.raises(KeyboardInterrupt):
+        flowers.arrays(10)
+    assert not leftovers(cache) and not list((cache / "flowers-arrays").iterdir())
+
+
+def test_square_photo_crops_the_centre_of_a_wide_photo(tmp_path):
+    pixels = np.zeros((30, 60, 3), np.uint8)
+    pixels[:, 15:45] = (200, 40, 10)  # the central square of a 60×30 photo is coloured
+    Image.fromarray(pixels).save(tmp_path / "wide.png")
+    square = flowers.square_photo(tmp_path / "wide.png", 10)
+    assert square.shape == (10, 10, 3)
+    assert np.abs(square[:, 1:-1].astype(int) - (200, 40, 10)).max() <= 2
+
+
+def seen(dataset):
+    """The fake photo numbers and labels of every batch, and the weights of padded batches."""
+    numbers, labels, weights = [], [], []
+    for batch in dataset:
+        images, batch_labels = batch[0], batch[1]
+        assert images.dtype == np.float32 and images.shape[1:] == (8, 8, 3)
+        assert batch_labels.dtype == np.int32
+        assert 0.0 <= images.min() and images.max() <= 1.0
+        numbers += [number_in(image) for image in images]
+        labels += batch_labels.tolist()
+        if len(batch) == 3:
+            weights += batch[2].tolist()
+    return numbers, labels, weights
+
+
+def test_load_splits_deterministically_and_without_overlap(offline_copy):
     order = [int(path.split("photo")[1][:2]) for path, _ in flowers.photo_list(download=False)]
     train, validation = flowers.load(8, batch_size=3, limit=10, validation_fraction=0.3, seed=1)
+    assert len(train) == 7 // 3 and len(validation) == 1  # 7 training photos, 3 for validation
+    assert train.num_examples == 7 and validation.num_examples == 3
+    val_numbers, _, weights = seen(validation)
+    assert sorted(val_numbers) == sorted(order[:3]) and weights == [1.0, 1.0, 1.0]
+    epoch1 = seen(train)[0]
+    train.on_epoch_end()
+    epoch2 = seen(train)[0]
+    assert len(epoch1) == 6 and set(epoch1) <= set(order[3:10]) and set(epoch2) <= set(order[3:10])
+    assert epoch1 != epoch2, "the training photos must be reshuffled every epoch"
+    # The same seed gives the same order again; the split never changes.
+    _, validation_again = flowers.load(8, batch_size=3, limit=10, validation_fraction=0.3)
+    assert sorted(seen(validation_again)[0]) == sorted(val_numbers)
+    same_seed, _ = flowers.load(8, batch_size=3, limit=10, validation_fraction=0.3, seed=1)
+    assert seen(same_seed)[0] == epoch1
+
+
+def test_the_last_validation_batch_is_padded_with_zero_weights(offline_copy):
+    order = [int(path.split("photo")[1][:2]) for path, _ in flowers.photo_list(download=False)]
+    _, validation = flowers.load(8, batch_size=4, validation_fraction=0.5)  # 6 photos, 4 + 2
+    assert len(validation) == 2
+    numbers, labels, weights = seen(validation)
+    assert len(numbers) == 8 and weights == [1, 1, 1, 1, 1, 1, 0, 0]
+    assert sorted(numbers[:6]) == sorted(order[:6])
+    images, array_labels = validation.arrays()
+    assert images.shape == (6, 8, 8, 3) and array_labels.tolist() == labels[:6]
+    assert [number_in(image) for image in images] == numbers[:6]
+    with pytest.raises(IndexError):
+        validation[2]
+
+
+def test_load_applies_augmentation_to_training_images_only(offline_copy):
+    def darken(images, labels):
+        return images * 0.0, labels
+
+    train, validation = flowers.load(8, batch_size=2, augment=darken)
+    assert all(batch[0].max() == 0.0 for batch in train)
+    assert all(batch[0].max() > 0.0 for batch in validation)
+
+
+@pytest.mark.parametrize(
+    "kwargs, text",
+    [
+        ({"limit": 1}, "between 2 and 12"),
+        ({"limit": 99}, "between 2 and 12"),
+        ({"validation_fraction": 1.0}, "between 0 and 1"),
+        ({"batch_size": 64}, "raise limit or lower batch_size"),
+        ({"batch_size": 0}, "positive whole number"),
+        ({"augment": "flip", "batch_size": 2}, "give a function"),
+    ],
+)
+def test_load_refuses_impossible_settings(offline_copy, kwargs, text):
+    with pytest.raises(ValueError, match=text):
+        flowers.load(8, **kwargs)
+
+
+def test_tfrecord_load_splits_deterministically_and_without_overlap(offline_copy, tf):
+    _, _, photos = offline_copy
+    order = [int(path.split("photo")[1][:2]) for path, _ in flowers.photo_list(download=False)]
+    train, validation = flowers.load_tfrecords(
+        8, batch_size=3, limit=10, validation_fraction=0.3, seed=1
+    )
     assert len(train) == 7 // 3 and len(validation) == 1  # 7 training photos, 3 for validation
 
     def shown(dataset):
@@ -342,17 +473,21 @@ def test_load_splits_deterministically_and_without_overlap(offline_copy, tf):
     epoch2, _ = shown(train)
     assert len(epoch1) == 6 and set(epoch1) <= set(order[3:10]) and set(epoch2) <= set(order[3:10])
     # The same seed gives the same order again; the split never changes.
-    train_again, validation_again = flowers.load(8, batch_size=3, limit=10, validation_fraction=0.3)
+    train_again, validation_again = flowers.load_tfrecords(
+        8, batch_size=3, limit=10, validation_fraction=0.3
+    )
     assert sorted(shown(validation_again)[0]) == sorted(val_numbers)
-    same_seed, _ = flowers.load(8, batch_size=3, limit=10, validation_fraction=0.3, seed=1)
+    same_seed, _ = flowers.load_tfrecords(
+        8, batch_size=3, limit=10, validation_fraction=0.3, seed=1
+    )
     assert shown(same_seed)[0] == epoch1
 
 
-def test_load_applies_augmentation_to_training_images_only(offline_copy, tf):
+def test_tfrecord_load_augments_training_images_only(offline_copy, tf):
     def darken(image, label):
         return image * 0.0, label
 
-    train, validation = flowers.load(8, batch_size=2, augment=darken)
+    train, validation = flowers.load_tfrecords(8, batch_size=2, augment=darken)
     assert all(float(tf.reduce_max(images)) == 0.0 for images, _ in train)
     assert all(float(tf.reduce_max(images)) > 0.0 for images, _ in validation)
 
@@ -366,14 +501,17 @@ def test_load_applies_augmentation_to_training_images_only(offline_copy, tf):
         ({"batch_size": 64}, "raise limit or lower batch_size"),
     ],
 )
-def test_load_refuses_impossible_settings(offline_copy, tf, kwargs, text):
+def test_tfrecord_load_refuses_impossible_settings(offline_copy, tf, kwargs, text):
     with pytest.raises(ValueError, match=text):
-        flowers.load(8, **kwargs)
+        flowers.load_tfrecords(8, **kwargs)
 
 
-def test_image_size_must_be_a_whole_number_of_pixels(offline_copy):
+@pytest.mark.parametrize("size", [32.5, True, 4, 5000])
+def test_image_size_must_be_a_whole_number_of_pixels(offline_copy, size):
     with pytest.raises(ValueError, match="whole number of pixels"):
-        flowers.write_tfrecords(32.5)
+        flowers.write_tfrecords(size)
+    with pytest.raises(ValueError, match="whole number of pixels"):
+        flowers.arrays(size)
 
 
 # --- the real offline copy ------------------------------------------------------------------

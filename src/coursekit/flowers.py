@@ -584,17 +584,20 @@ def _write_arrays(verified: Verified, image_size: int, into: Path) -> dict:
     )
 
     def put(photo_id: int) -> None:
-        images[photo_id] = square_photo(verified.folder / verified.paths[order[photo_id]], image_size)
+        images[photo_id] = square_photo(
+            verified.folder / verified.paths[order[photo_id]], image_size
+        )
 
     with ThreadPoolExecutor(max_workers=min(8, (os.cpu_count() or 1) + 2)) as pool:
         list(pool.map(put, range(n)))
     images.flush()
-    del images
     labels = np.asarray([verified.labels[i] for i in order], dtype=np.int64)
     np.save(into / "labels.npy", labels, allow_pickle=False)
     names = "".join(verified.paths[i] + "\n" for i in order)
     (into / "names.txt").write_text(names, encoding="utf-8")
-    files = {name: (into / name).stat().st_size for name in ("images.npy", "labels.npy", "names.txt")}
+    files = {
+        name: (into / name).stat().st_size for name in ("images.npy", "labels.npy", "names.txt")
+    }
     return {
         "format": ARRAY_FORMAT,
         "image_size": image_size,
@@ -802,7 +805,9 @@ def load(
             "batch_size."
         )
     if augment is not None and not callable(augment):
-        raise ValueError(f"augment={augment!r}: give a function (images, labels) -> (images, labels).")
+        raise ValueError(
+            f"augment={augment!r}: give a function (images, labels) -> (images, labels)."
+        )
     batches = _batches_class()
     train = batches(
         source, np.arange(n_validation, used), batch_size, shuffle=True, seed=seed, augment=augment

@@ -41,7 +41,7 @@ import numpy as np
 __all__ = [
     "CODELAB_FIRES",
     "CODELAB_PARAMS",
-    "RandomSaturation",
+    "RandomSaturation",  # noqa: F822 (made on first use by __getattr__, to import Keras late)
     "augment",
     "augmentation",
     "codelab_squeezenet",
@@ -192,7 +192,10 @@ def augmentation(seed: int | None = None, name: str = "augmentation"):
     import keras
 
     return keras.Sequential(
-        [keras.layers.RandomFlip("horizontal", seed=seed), _random_saturation_class()(0.0, 2.0, seed=seed)],
+        [
+            keras.layers.RandomFlip("horizontal", seed=seed),
+            _random_saturation_class()(0.0, 2.0, seed=seed),
+        ],
         name=name,
     )
 
@@ -226,8 +229,12 @@ def _random_saturation_class():
             return input_shape
 
         def get_config(self):
-            return {**super().get_config(), "lower": self.lower, "upper": self.upper,
-                    "seed": self.seed}
+            return {
+                **super().get_config(),
+                "lower": self.lower,
+                "upper": self.upper,
+                "seed": self.seed,
+            }
 
     return RandomSaturation
 
