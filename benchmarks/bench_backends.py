@@ -9,7 +9,7 @@ script prints the median seconds per step and each one's ratio to TensorFlow wit
 Steps of the first epoch (compilation) are not timed. A 35-epoch full run at batch 64 has
 45 steps per epoch, so seconds per epoch ≈ 45 × seconds per step.
 
-    COURSE_DATA_DIR=<data folder> .venv/bin/python benchmarks/bench_backends.py [--steps 20] [--rounds 3]
+    COURSE_DATA_DIR=<data> .venv/bin/python benchmarks/bench_backends.py [--steps 20] [--rounds 3]
 """
 
 from __future__ import annotations

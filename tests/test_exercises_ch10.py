@@ -3,7 +3,6 @@ with a message in the reader's language, on wrong ones."""
 
 from __future__ import annotations
 
-import io
 import os
 
 import numpy as np
@@ -13,8 +12,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 import keras  # noqa: E402
-import tensorflow as tf  # noqa: E402
-from PIL import Image  # noqa: E402
 
 from coursekit.checks import CheckFailed, stub  # noqa: E402
 from coursekit.exercises import ch10  # noqa: E402
@@ -35,12 +32,11 @@ def cross_entropy_numpy(logits, labels):
     return -log_p[np.arange(len(labels)), labels].mean()
 
 
-def cross_entropy_tensorflow(logits, labels):
-    # float32 tensors and TensorFlow's fused op: a different but correct answer.
-    per_photo = tf.nn.sparse_softmax_cross_entropy_with_logits(
-        labels=tf.constant(labels), logits=tf.constant(logits, dtype=tf.float32)
-    )
-    return tf.reduce_mean(per_photo)
+def cross_entropy_keras_ops(logits, labels):
+    # float32 tensors of the backend in use and keras.ops.log_softmax: a different correct answer.
+    log_p = keras.ops.log_softmax(keras.ops.convert_to_tensor(logits, dtype="float32"), axis=-1)
+    picked = keras.ops.take_along_axis(log_p, keras.ops.convert_to_tensor(labels)[:, None], axis=1)
+    return -keras.ops.mean(picked)
 
 
 def cross_entropy_keras(logits, labels):
@@ -57,7 +53,7 @@ def cross_entropy_summed(logits, labels):
 
 
 @pytest.mark.parametrize(
-    "answer", [cross_entropy_numpy, cross_entropy_tensorflow, cross_entropy_keras]
+    "answer", [cross_entropy_numpy, cross_entropy_keras_ops, cross_entropy_keras]
 )
 @pytest.mark.parametrize("lang, word", WORDS)
 def test_cross_entropy_check_accepts_equivalent_answers(answer, lang, word, capsys):
@@ -90,64 +86,134 @@ def test_mean_cross_entropy_matches_keras_on_ordinary_logits():
     assert np.isclose(ch10.mean_cross_entropy(logits, labels), float(np.mean(by_keras)), rtol=1e-5)
 
 
-# Exercise 2: decode_record(record, image_size) ------------------------------------------------
-
-FEATURES = {
-    "image": tf.io.FixedLenFeature([], tf.string),
-    "label": tf.io.FixedLenFeature([], tf.int64),
-}
+# Exercise 2: pad_batch(images, labels, size) --------------------------------------------------
 
 
-def decode_with_tensorflow(record, image_size):
-    example = tf.io.parse_single_example(record, FEATURES)
-    image = tf.io.decode_jpeg(example["image"], channels=3)
-    image = tf.reshape(tf.cast(image, tf.float32) / 255.0, [image_size, image_size, 3])
-    return image, example["label"]
+def pad_with_concatenate(images, labels, size):
+    missing = size - len(images)
+    if missing < 0:
+        raise ValueError("too long")
+    weights = np.concatenate([np.ones(len(images), np.float32), np.zeros(missing, np.float32)])
+    images = np.concatenate([images, np.repeat(images[:1], missing, axis=0)])
+    labels = np.concatenate([labels, np.repeat(labels[:1], missing)])
+    return images, labels, weights
 
 
-def decode_with_protobuf_and_pillow(record, image_size):
-    # Another route: the protocol buffer parsed in Python, the JPEG decoded by Pillow.
-    example = tf.train.Example.FromString(record.numpy())
-    feature = example.features.feature
-    photo = Image.open(io.BytesIO(feature["image"].bytes_list.value[0])).convert("RGB")
-    return np.asarray(photo) / 255.0, int(feature["label"].int64_list.value[0])
+def pad_with_indices(images, labels, size):
+    # Another route: index with [0, 1, ..., n-1, 0, 0, ...]; boolean weights, returned as a list.
+    n = len(images)
+    if n > size:
+        raise ValueError(f"{n} > {size}")
+    rows = [*range(n), *[0] * (size - n)]
+    return [images[rows], labels[rows], np.arange(size) < n]
 
 
-def decode_without_scaling(record, image_size):
-    image, label = decode_with_tensorflow(record, image_size)
-    return image * 255.0, label
+def pad_with_keras_ops(images, labels, size):
+    # A third: backend tensors (JAX or TensorFlow), integer weights.
+    n = len(images)
+    if n > size:
+        raise ValueError("batch longer than size")
+    first = keras.ops.repeat(keras.ops.convert_to_tensor(images[:1]), size - n, axis=0)
+    padded = keras.ops.concatenate([keras.ops.convert_to_tensor(images), first], axis=0)
+    padded_labels = keras.ops.concatenate([labels, keras.ops.repeat(labels[:1], size - n)])
+    weights = keras.ops.cast(keras.ops.arange(size) < n, "int32")
+    return padded, padded_labels, weights
 
 
-def decode_with_the_wrong_label(record, image_size):
-    example = tf.io.parse_single_example(record, {**FEATURES, "id": FEATURES["label"]})
-    image, _ = decode_with_tensorflow(record, image_size)
-    return image, example["id"]
+def pad_with_zeros(images, labels, size):
+    images, labels, weights = pad_with_concatenate(images, labels, size)
+    images[int(weights.sum()) :] = 0
+    return images, labels, weights
 
 
-@pytest.mark.parametrize("answer", [decode_with_tensorflow, decode_with_protobuf_and_pillow])
+def pad_with_the_last(images, labels, size):
+    missing = size - len(images)
+    if missing < 0:
+        raise ValueError("too long")
+    images = np.concatenate([images, np.repeat(images[-1:], missing, axis=0)])
+    labels = np.concatenate([labels, np.repeat(labels[:1], missing)])
+    return images, labels, (np.arange(size) < size - missing).astype(np.float32)
+
+
+def pad_with_flipped_weights(images, labels, size):
+    images, labels, weights = pad_with_concatenate(images, labels, size)
+    return images, labels, 1 - weights
+
+
+def pad_with_label_zero(images, labels, size):
+    images, labels, weights = pad_with_concatenate(images, labels, size)
+    labels[int(weights.sum()) :] = 0
+    return images, labels, weights
+
+
+def pad_without_the_check(images, labels, size):
+    if len(images) > size:
+        return images[:size], labels[:size], np.ones(size, np.float32)
+    return pad_with_concatenate(images, labels, size)
+
+
+def pad_with_an_assert(images, labels, size):
+    assert len(images) <= size, "too long"
+    return pad_with_concatenate(images, labels, size)
+
+
+def pad_in_place(images, labels, size):
+    images[0] = 0.5  # changes the caller's array
+    return pad_with_concatenate(images, labels, size)
+
+
+def pad_not_at_all(images, labels, size):
+    if len(images) > size:
+        raise ValueError("too long")
+    return images, labels, np.ones(len(images), np.float32)
+
+
+def test_padded_batch_is_the_rows_then_copies_of_row_0():
+    images = np.arange(3 * 2).reshape(3, 2)
+    padded, labels, weights = ch10.padded_batch(images, np.array([7, 8, 9]), 5)
+    assert padded.tolist() == [[0, 1], [2, 3], [4, 5], [0, 1], [0, 1]]
+    assert labels.tolist() == [7, 8, 9, 7, 7] and weights.tolist() == [1, 1, 1, 0, 0]
+    with pytest.raises(ValueError):
+        ch10.padded_batch(images, np.array([7, 8, 9]), 2)
+
+
+@pytest.mark.parametrize("answer", [pad_with_concatenate, pad_with_indices, pad_with_keras_ops])
 @pytest.mark.parametrize("lang, word", WORDS)
-def test_decode_check_accepts_equivalent_answers(answer, lang, word, capsys):
-    ch10.check_decode_record(answer, lang=lang)
+def test_pad_check_accepts_equivalent_answers(answer, lang, word, capsys):
+    ch10.check_pad_batch(answer, lang=lang)
     assert word in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("lang, text", [("en", "divide by 255"), ("bn", "২৫৫ দিয়ে ভাগ")])
-def test_decode_check_explains_unscaled_pixels(lang, text):
+@pytest.mark.parametrize(
+    "wrong, lang, text",
+    [
+        (pad_with_zeros, "en", "all zeros: fill it with copies"),
+        (pad_with_zeros, "bn", "প্রথম উদাহরণের কপি"),
+        (pad_with_the_last, "en", r"copy the first one \(images\[0\]\)"),
+        (pad_with_flipped_weights, "en", "Weight 1 belongs to the real examples"),
+        (pad_with_flipped_weights, "bn", "ওয়েট ১ পাবে আসল উদাহরণগুলো"),
+        (pad_with_label_zero, "en", "the labels: wrong value at index 5"),
+        (pad_without_the_check, "en", "should raise ValueError"),
+        (pad_without_the_check, "bn", "ValueError তোলার কথা"),
+        (pad_with_an_assert, "en", "expected a ValueError .* got AssertionError"),
+        (pad_in_place, "en", "changed its input images in place"),
+        (pad_not_at_all, "en", r"the images: expected shape \(8, 4, 4, 3\), got \(5, 4, 4, 3\)"),
+        (lambda images, labels, size: (images, labels), "en", "three arrays .* got tuple of 2"),
+        (lambda images, labels, size: None, "bn", "তিনটি অ্যারে"),
+    ],
+)
+def test_pad_check_rejects_wrong_answers(wrong, lang, text):
     with pytest.raises(CheckFailed, match=text):
-        ch10.check_decode_record(decode_without_scaling, lang=lang)
+        ch10.check_pad_batch(wrong, lang=lang)
 
 
-@pytest.mark.parametrize("lang, text", [("en", "the label"), ("bn", "লেবেলটি")])
-def test_decode_check_rejects_the_wrong_label(lang, text):
+@pytest.mark.parametrize("lang, text", [("en", "not answered yet"), ("bn", "এখনো উত্তর লেখা হয়নি")])
+def test_pad_check_reports_a_stub(lang, text):
+    def unanswered_here(*args):
+        stub(lang)
+
     with pytest.raises(CheckFailed, match=text):
-        ch10.check_decode_record(decode_with_the_wrong_label, lang=lang)
-
-
-def test_decode_check_wants_a_pair_and_reports_a_stub():
-    with pytest.raises(CheckFailed, match=r"a pair \(image, label\)"):
-        ch10.check_decode_record(lambda record, size: None, lang="en")
-    with pytest.raises(CheckFailed, match="not answered yet"):
-        ch10.check_decode_record(unanswered, lang="en")
+        ch10.check_pad_batch(unanswered_here, lang=lang)
 
 
 # Exercise 3: inception_module(x, filters) -----------------------------------------------------

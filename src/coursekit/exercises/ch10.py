@@ -1,22 +1,26 @@
 """Checks for chapter 10: Keras classifiers on the flower photos.
 
 Every expected value is computed here by another route than the student's: a log-sum-exp written
-out in NumPy for exercise 1, the checker's own record (built with ``tf.train.Example``) and its own
-JPEG decoding for exercise 2, the closed-form parameter count of a convolution for exercise 3.
-TensorFlow and Keras are imported only inside the checks that need them.
+out in NumPy for exercise 1, index arithmetic (row i, else row 0) for the padded batch of
+exercise 2, the closed-form parameter count of a convolution for exercise 3. Nothing here needs
+TensorFlow; Keras is imported only inside the check that builds a model, so the checks run on
+the JAX and the TensorFlow backend alike.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
 from ..checks import (
+    AnswerStub,
     Messages,
+    as_numpy,
     call_answer,
     check_function,
     compare,
+    fail,
     fail_with,
     message,
     passed,
@@ -25,10 +29,18 @@ from ..checks import (
 # Messages this chapter needs beyond those of coursekit.checks.
 _MESSAGES = {
     "en": {
-        "pair": "expected a pair (image, label), got {got}.",
-        "image": "the image: {detail}",
-        "label": "the label: {detail}",
-        "range": " Pixel values should lie between 0 and 1: did you divide by 255?",
+        "triple": "expected three arrays (images, labels, weights), got {got}.",
+        "images": "the images: {detail}",
+        "labels": "the labels: {detail}",
+        "weights": "the weights: {detail}",
+        "zeros": " The padding is all zeros: fill it with copies of the batch's first example.",
+        "last": " The padding copies the last example: copy the first one (images[0]) instead.",
+        "flipped": " Weight 1 belongs to the real examples and 0 to the padding, not the reverse.",
+        "no_error": (
+            "a batch longer than size cannot be padded, so the function should raise ValueError;"
+            " it returned without an error."
+        ),
+        "other_error": "expected a ValueError for a batch longer than size, got {error}.",
         "not_tensor": "expected the output of a layer (a Keras tensor), got {got}.",
         "out_shape": "the module's output has shape {got}, expected {expected}.",
         "params": (
@@ -39,10 +51,18 @@ _MESSAGES = {
         "keras_error": "Keras could not build a model from your module: {error}",
     },
     "bn": {
-        "pair": "একটি জোড়া (image, label) আশা করা হয়েছিল, পাওয়া গেছে {got}।",
-        "image": "ছবিটি: {detail}",
-        "label": "লেবেলটি: {detail}",
-        "range": " পিক্সেলের মান ০ থেকে ১-এর মধ্যে হওয়ার কথা: ২৫৫ দিয়ে ভাগ করেছেন কি?",
+        "triple": "তিনটি অ্যারে (images, labels, weights) আশা করা হয়েছিল, পাওয়া গেছে {got}।",
+        "images": "ছবিগুলো: {detail}",
+        "labels": "লেবেলগুলো: {detail}",
+        "weights": "ওয়েটগুলো: {detail}",
+        "zeros": " প্যাডিংয়ের সবই শূন্য: ব্যাচের প্রথম উদাহরণের কপি দিয়ে ভরুন।",
+        "last": " প্যাডিংয়ে শেষ উদাহরণের কপি বসেছে: বরং প্রথমটির (images[0]) কপি নিন।",
+        "flipped": " ওয়েট ১ পাবে আসল উদাহরণগুলো, ০ পাবে প্যাডিং; উল্টোটা নয়।",
+        "no_error": (
+            "size-এর চেয়ে লম্বা ব্যাচ প্যাড করা যায় না, তাই ফাংশনের ValueError তোলার কথা;"
+            " সে কোনো error ছাড়াই ফেরত এসেছে।"
+        ),
+        "other_error": "size-এর চেয়ে লম্বা ব্যাচে ValueError আশা করা হয়েছিল, পাওয়া গেছে {error}।",
         "not_tensor": "একটি লেয়ারের আউটপুট (একটি Keras টেনসর) আশা করা হয়েছিল, পাওয়া গেছে {got}।",
         "out_shape": "মডিউলের আউটপুটের আকৃতি {got}, হওয়ার কথা {expected}।",
         "params": (
@@ -58,9 +78,13 @@ _MESSAGES = {
 _text = Messages(_MESSAGES)
 
 
+def _fail_case(lang: str, name: str, case: str, detail: str) -> NoReturn:
+    fail_with(lang, name, message(lang, "case", case=case, detail=detail))
+
+
 def _numpy(value: Any) -> Any:
-    """A TensorFlow tensor as a NumPy array; anything else unchanged."""
-    return value.numpy() if hasattr(value, "numpy") and callable(value.numpy) else value
+    """A tensor of any backend (TensorFlow, JAX) as a NumPy array; anything else unchanged."""
+    return as_numpy(value)
 
 
 # Exercise 1: mean cross-entropy from logits -------------------------------------------------
@@ -96,67 +120,103 @@ def check_cross_entropy(fn, lang: str = "en") -> None:
     check_function(answer, cases, name="cross_entropy", lang=lang, rtol=1e-5, atol=1e-6)
 
 
-# Exercise 2: decode one TFRecord of the chapter's shards ---------------------------------------
+# Exercise 2: fill a short batch up to a fixed size with zero-weight copies ------------------------
 
 
-def make_record(image: np.ndarray, label: int, photo_id: int = 0, name: bytes = b"x.jpg"):
-    """A serialized tf.train.Example with the features of coursekit.flowers' shards."""
-    import tensorflow as tf
-
-    image = tf.constant(image, dtype=tf.uint8)
-    jpeg = tf.io.encode_jpeg(image, quality=95, chroma_downsampling=False).numpy()
-
-    def feature(kind, value):
-        if kind == "bytes":
-            return tf.train.Feature(bytes_list=tf.train.BytesList(value=[value]))
-        return tf.train.Feature(int64_list=tf.train.Int64List(value=[value]))
-
-    features = {
-        "image": feature("bytes", jpeg),
-        "label": feature("int", label),
-        "id": feature("int", photo_id),
-        "name": feature("bytes", name),
-    }
-    example = tf.train.Example(features=tf.train.Features(feature=features))
-    return example.SerializeToString(), jpeg
+def padded_batch(images: np.ndarray, labels: np.ndarray, size: int):
+    """``(images, labels, weights)`` with ``size`` rows, built by index arithmetic: row ``i`` is
+    the input's row ``i`` while there is one and its row 0 after that; weight 1 for the real rows,
+    0 for the copies. Raises ValueError when the batch holds more than ``size`` examples."""
+    n = len(images)
+    if n > size:
+        raise ValueError(f"a batch of {n} examples does not fit into size={size}")
+    real = np.arange(size) < n
+    rows = np.where(real, np.arange(size), 0)
+    return np.asarray(images)[rows], np.asarray(labels)[rows], real.astype(np.float32)
 
 
-def check_decode_record(fn, lang: str = "en") -> None:
-    """Exercise 2: fn(record, image_size) -> (image float32 [s, s, 3] in [0, 1], label)."""
-    import tensorflow as tf
+def _pad_cases() -> list[tuple[np.ndarray, np.ndarray, int]]:
+    rng = np.random.default_rng(10)
+    return [
+        # a short batch of float images, like the last validation batch of section 10.3
+        (rng.random((5, 4, 4, 3), dtype=np.float32), np.array([3, 0, 4, 1, 2], np.int32), 8),
+        # a batch that is already full: nothing to add, every weight 1
+        (rng.random((4, 2, 2, 3), dtype=np.float32), np.array([1, 1, 0, 2], np.int32), 4),
+        # a single photo, as uint8 pixels
+        (rng.integers(0, 256, (1, 3, 3, 3), dtype=np.uint8), np.array([4], np.int64), 6),
+        (rng.random((3, 6, 6, 3), dtype=np.float32), np.array([2, 0, 1], np.int64), 5),
+    ]
 
-    name = "decode_record"
+
+def _padding_hint(lang: str, got: Any, images: np.ndarray, size: int) -> str:
+    """Name a common mistake in the padding rows, if the answer shows one."""
+    n = len(images)
+    try:
+        rows = np.asarray(as_numpy(got), dtype=np.float64)
+    except (TypeError, ValueError):
+        return ""
+    if n >= size or rows.shape != (size, *images.shape[1:]):
+        return ""
+    padding = rows[n:]
+    if not padding.any():
+        return _text(lang, "zeros")
+    if np.array_equal(padding, np.repeat(images[-1:].astype(np.float64), size - n, axis=0)):
+        return _text(lang, "last")
+    return ""
+
+
+def check_pad_batch(fn, lang: str = "en") -> None:
+    """Exercise 2: fn(images [n, ...], labels [n], size) -> (images [size, ...], labels [size],
+    weights [size]): copies of the first example fill the batch; weight 1 real, 0 padding; a
+    batch longer than ``size`` raises ValueError."""
+    name = "pad_batch"
+    for images, labels, size in _pad_cases():
+        case = (
+            f"images.shape={images.shape}, images.dtype={images.dtype}, "
+            f"labels={labels.tolist()}, size={size}"
+        )
+        expected = padded_batch(images, labels, size)
+        given = (images.copy(), labels.copy())
+        got = call_answer(fn, (*given, size), name=name, lang=lang, case=case)
+        for arg, passed_in, original in zip(
+            ("images", "labels"), given, (images, labels), strict=True
+        ):
+            if not np.array_equal(passed_in, original):
+                _fail_case(lang, name, case, message(lang, "mutated", arg=arg))
+        if not isinstance(got, tuple | list) or len(got) != 3:
+            shown = type(got).__name__
+            if isinstance(got, tuple | list):
+                shown = f"{shown} of {len(got)}"
+            _fail_case(lang, name, case, _text(lang, "triple", got=shown))
+        parts = ("images", "labels", "weights")
+        for part, value, want in zip(parts, got, expected, strict=True):
+            # Pixels and labels are copied, not computed: they must match exactly.
+            problem = compare(value, want, lang=lang, rtol=0.0, atol=0.0)
+            if problem is not None:
+                hint = ""
+                if part == "images":
+                    hint = _padding_hint(lang, value, images, size)
+                elif part == "weights":
+                    flipped = compare(value, 1.0 - want, lang=lang, rtol=0.0, atol=0.0)
+                    hint = _text(lang, "flipped") if flipped is None else ""
+                _fail_case(lang, name, case, _text(lang, part, detail=problem) + hint)
+
+    # A batch longer than size cannot be padded: the function must say so.
     rng = np.random.default_rng(11)
-    for size, label in [(8, 3), (12, 0)]:
-        # A smooth picture: JPEG keeps it well, so that different decoders agree closely.
-        ramp = np.linspace(0, 1, size)
-        wave = 0.5 + 0.4 * np.sin(2 * np.pi * rng.uniform(0.5, 1.0) * np.add.outer(ramp, ramp))
-        image = np.stack([np.add.outer(ramp, ramp) / 2, np.add.outer(ramp, 1 - ramp) / 2, wave], -1)
-        image = (255 * image).round().astype(np.uint8)
-        record, jpeg = make_record(image, label, photo_id=label + 5)
-        expected = tf.io.decode_jpeg(jpeg, channels=3, dct_method="INTEGER_ACCURATE")
-        expected_image = expected.numpy() / 255.0
-        case = f"image_size={size}, label={label}"
-        got = call_answer(fn, (tf.constant(record), size), name=name, lang=lang, case=case)
-        if not isinstance(got, tuple | list) or len(got) != 2:
-            fail_with(lang, name, _text(lang, "pair", got=type(got).__name__))
-        got_image, got_label = (_numpy(v) for v in got)
-        # JPEG decoders differ: TensorFlow's fast default and libjpeg's accurate method (Pillow)
-        # disagree by up to 8 levels of 255 on these pictures, so allow 10/255 per value.
-        problem = compare(got_image, expected_image, lang=lang, rtol=0.0, atol=10.0 / 255)
-        if problem is not None:
-            try:
-                too_bright = float(np.max(np.asarray(got_image, dtype=np.float64))) > 1.5
-            except (TypeError, ValueError):
-                too_bright = False
-            detail = _text(lang, "image", detail=problem) + (
-                _text(lang, "range") if too_bright else ""
-            )
-            fail_with(lang, name, message(lang, "case", case=case, detail=detail))
-        problem = compare(got_label, label, lang=lang, rtol=0.0, atol=0.0)
-        if problem is not None:
-            detail = _text(lang, "label", detail=problem)
-            fail_with(lang, name, message(lang, "case", case=case, detail=detail))
+    images = rng.random((9, 2, 2, 3), dtype=np.float32)
+    labels = np.arange(9, dtype=np.int32) % 5
+    case = f"images.shape={images.shape}, labels={labels.tolist()}, size=8"
+    try:
+        fn(images, labels, 8)
+    except ValueError:
+        pass
+    except AnswerStub:
+        fail(lang, name, "stub")
+    except Exception as exc:  # the student's code may raise anything
+        detail = _text(lang, "other_error", error=f"{type(exc).__name__}: {exc}")
+        _fail_case(lang, name, case, detail)
+    else:
+        _fail_case(lang, name, case, _text(lang, "no_error"))
     passed(lang, name)
 
 
