@@ -271,20 +271,15 @@ def _setup_tensorflow(
 ) -> Hardware:
     from .distribute import detect_strategy, logical_cpus
 
-    if cpu_devices and cpu_devices > 1 and not tpu_signs():
+    split = bool(cpu_devices and cpu_devices > 1 and not tpu_signs())
+    if split:
         logical_cpus(cpu_devices)
-    # detect_strategy prints its own lines (a TPU that failed, then the choice).
-    info = detect_strategy(timeout_s=timeout_s, verbose=verbose, lang=lang)
-    say.lines.append(info.description)
+    # detect_strategy prints its own lines (a TPU that failed, then its choice); when the CPU is
+    # to be split, its "CPU only, one replica" line would be replaced at once, so it stays quiet.
+    info = detect_strategy(timeout_s=timeout_s, verbose=verbose and not split, lang=lang)
     import tensorflow as tf
 
-    if info.kind == "tpu":
-        names = tuple(d.name for d in tf.config.list_logical_devices("TPU"))
-    elif info.kind == "gpu":
-        names = tuple(info.strategy.extended.worker_devices)
-    else:
-        names = ("/device:CPU:0",)
-    if info.kind == "cpu" and cpu_devices and cpu_devices > 1:
+    if split and info.kind == "cpu":
         # The default strategy has one replica; MirroredStrategy over the logical CPUs has more.
         cpus = [d.name for d in tf.config.list_logical_devices("CPU")]
         if len(cpus) > 1:
@@ -297,6 +292,16 @@ def _setup_tensorflow(
                 devices=tuple(cpus),
                 strategy=strategy,
             )
+    if split:
+        say(info.description)
+    else:
+        say.lines.append(info.description)
+    if info.kind == "tpu":
+        names = tuple(d.name for d in tf.config.list_logical_devices("TPU"))
+    elif info.kind == "gpu":
+        names = tuple(info.strategy.extended.worker_devices)
+    else:
+        names = ("/device:CPU:0",)
     return Hardware(
         backend="tensorflow",
         kind=info.kind,
