@@ -37,6 +37,13 @@ def kernel(tmp_path_factory):
     no_tf = subprocess.run([str(PYTHON), "-c", "import tensorflow"], capture_output=True)
     assert no_tf.returncode != 0, f"{ENV} must not hold TensorFlow"
     wheels = tmp_path_factory.mktemp("wheel")
+    # Build from a copy: setuptools writes build/ and *.egg-info beside the sources it builds.
+    source = tmp_path_factory.mktemp("source")
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(ROOT / name, source / name)
+    shutil.copytree(
+        ROOT / "src", source / "src", ignore=shutil.ignore_patterns("*.egg-info", "__pycache__")
+    )
     subprocess.run(
         [
             sys.executable,
@@ -47,7 +54,7 @@ def kernel(tmp_path_factory):
             "--no-deps",
             "-w",
             str(wheels),
-            str(ROOT),
+            str(source),
         ],
         check=True,
         capture_output=True,
