@@ -700,7 +700,11 @@ def _batches_class():
         incomplete one is dropped), reshuffled every epoch from ``seed``, ``augment`` applied.
         Validation: ``(images, labels, weights)``, the last batch filled up to ``batch_size``
         with copies whose weight is 0, so that every batch has the same shape (TPUs and
-        ``DataParallel`` need that) while the metrics count every photo exactly once.
+        ``DataParallel`` need that). Compile with ``weighted_metrics=[...]``: those metrics
+        count every photo exactly once, while Keras's plain ``metrics`` ignore the weights and
+        count the copies too. The reported ``loss`` is divided by the padded number of photos,
+        so it reads low by (photos / padded slots): 734/736 for the full validation set at
+        batch 32.
         ``images``: float32 [batch, size, size, 3] in [0, 1]; ``labels``: int32 [batch].
         """
 
