@@ -784,7 +784,8 @@ def load(
 
     Returns two ``keras.utils.PyDataset`` objects (see ``FlowerBatches`` above): the training
     set yields ``(images, labels)``, the validation set ``(images, labels, weights)`` with zero
-    weights on the padding of its last batch. ``images``: float32 [batch_size, image_size,
+    weights on the padding of its last batch (compile with ``weighted_metrics``; see
+    ``FlowerBatches``). ``images``: float32 [batch_size, image_size,
     image_size, 3] in [0, 1]; ``labels``: int32 [batch_size], indices into :data:`CLASSES`.
 
     The photos come from :func:`arrays` (decoded once into the cache, then memory-mapped, so
