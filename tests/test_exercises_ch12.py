@@ -1,5 +1,6 @@
 """Chapter 12's exercise checks pass on correct answers (not only the reference one) and fail,
-with a message in the reader's language, on wrong ones and on a stub."""
+with a message in the reader's language, on wrong ones and on a stub. Nothing here needs
+TensorFlow: the file runs on Keras's JAX backend (KERAS_BACKEND=jax) as well as on TensorFlow."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 import keras  # noqa: E402
-import tensorflow as tf  # noqa: E402
 
 from coursekit.checks import CheckFailed, stub  # noqa: E402
 from coursekit.exercises import ch12  # noqa: E402
@@ -40,11 +40,9 @@ def separable_with_loops(x, depthwise, pointwise):
     return filtered @ pointwise[0, 0]
 
 
-def separable_with_tensorflow(x, depthwise, pointwise):
-    # Another route: TensorFlow's own op, float32 tensors with a batch of one, then unbatched.
-    out = tf.nn.separable_conv2d(
-        x[None], depthwise, pointwise, strides=[1, 1, 1, 1], padding="VALID"
-    )
+def separable_with_keras_ops(x, depthwise, pointwise):
+    # Another route: the backend's own op through keras.ops, a tensor with a batch of one.
+    out = keras.ops.separable_conv(x[None], depthwise, pointwise, strides=1, padding="valid")
     return out[0]
 
 
@@ -68,14 +66,12 @@ def separable_channels_summed_first(x, depthwise, pointwise):
 
 
 def separable_same_padding(x, depthwise, pointwise):
-    out = tf.nn.separable_conv2d(
-        x[None], depthwise, pointwise, strides=[1, 1, 1, 1], padding="SAME"
-    )
+    out = keras.ops.separable_conv(x[None], depthwise, pointwise, strides=1, padding="same")
     return out[0]
 
 
 @pytest.mark.parametrize(
-    "answer", [separable_with_loops, separable_with_tensorflow, separable_with_einsum]
+    "answer", [separable_with_loops, separable_with_keras_ops, separable_with_einsum]
 )
 @pytest.mark.parametrize("lang, word", WORDS)
 def test_separable_check_accepts_equivalent_answers(answer, lang, word, capsys):
@@ -105,6 +101,18 @@ def test_separable_check_wants_valid_padding(lang, text):
 def test_separable_check_reports_a_stub(lang, text):
     with pytest.raises(CheckFailed, match=text):
         ch12.check_separable_conv(unanswered, lang=lang)
+
+
+def test_separable_check_stays_exact_under_the_tpu_dtype_policy(capsys):
+    # On a TPU the chapter sets the global policy "mixed_bfloat16"; the expected values must
+    # still be float32, or a correct answer would miss the check's tolerance of 1e-4.
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        ch12.check_separable_conv(separable_with_loops, lang="en")
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
+    assert "correct" in capsys.readouterr().out
 
 
 def test_keras_separable_matches_the_loops():

@@ -1,13 +1,19 @@
 """coursekit.pretrained: SqueezeNet v1.1 is built with the right shape, its old-layout weights file
 is read with h5py and assigned with every name and shape checked, the Caffe input convention
-matches Keras's, and the search for Xception's ImageNet weights reports a missing network
-quickly and never raises."""
+matches Keras's, the search for Xception's ImageNet weights reports a missing network quickly
+and never raises, and all of it works on Keras's JAX backend without importing TensorFlow.
+
+The file runs on either backend (KERAS_BACKEND=jax or tensorflow); one test starts a JAX
+process of its own, so the JAX path is tested whichever backend runs the rest."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import socket
+import subprocess
+import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -24,6 +30,12 @@ from coursekit import pretrained  # noqa: E402
 from coursekit.datasets import DataError  # noqa: E402
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+# On the JAX backend, Keras's get_weights() converts its variables with np.array(variable), and
+# NumPy 2 warns that the variable's __array__ takes no `copy` argument: Keras's affair, not ours.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"
+)
 
 
 @pytest.fixture
@@ -49,6 +61,36 @@ def test_squeezenet_has_the_architecture_of_version_1_1():
         channels = 2 * expand
     assert by_formula == 722_496
     assert all("/" not in layer.name for layer in model.layers)
+
+
+def test_works_on_jax_without_importing_tensorflow(weights_file):
+    # A fresh process, because this one may already hold Keras on TensorFlow. The weights are
+    # the verified file (COURSE_DATA_DIR, set by the fixture, is inherited).
+    program = textwrap.dedent(
+        """
+        import sys
+        import numpy as np
+        import keras
+        from coursekit import pretrained
+
+        assert keras.backend.backend() == "jax", keras.backend.backend()
+        model = pretrained.squeezenet_v11((64, 64, 3))
+        done = pretrained.load_squeezenet_weights(model, download=False)
+        images = np.random.default_rng(0).uniform(size=(2, 64, 64, 3)).astype("float32")
+        features = keras.ops.convert_to_numpy(model(pretrained.caffe_preprocess(images)))
+        assert done.values == model.count_params() == 722_496
+        assert features.shape == (2, 3, 3, 512) and np.isfinite(features).all()
+        assert features.min() >= 0 and features.max() > 0  # fire9 ends in a ReLU
+        imported = sorted(m for m in sys.modules if m.split(".")[0] == "tensorflow")
+        print("tensorflow modules:", imported[:3], len(imported))
+        """
+    )
+    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
+    result = subprocess.run(
+        [sys.executable, "-c", program], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "tensorflow modules: [] 0" in result.stdout, result.stdout[-500:]
 
 
 def test_file_layer_names():

@@ -28,7 +28,14 @@ Xception
     missing network: it returns the path, or ``None`` with one line saying why, in English or
     Bengali.
 
-Nothing here imports TensorFlow or Keras until a function that needs it is called.
+Backends
+    Everything here works on Keras's JAX and TensorFlow backends alike and never imports
+    TensorFlow: the weights are read with h5py, assigned with ``layer.set_weights``, and the
+    preprocessing is written in ``keras.ops``. Keras is imported only when a function that needs
+    it is called, so importing this module chooses no backend. (``keras.utils.set_random_seed``,
+    which the chapter calls, imports TensorFlow itself wherever TensorFlow is installed, to seed
+    ``tf.data``; that is Keras's doing, and where TensorFlow is missing, as on Colab's TPUs, it
+    does not.)
 """
 
 from __future__ import annotations

@@ -3,7 +3,10 @@
 Every expected value is computed here by another route than the student's: Keras's own
 ``SeparableConv2D`` layer for exercise 1, the schedule's formula written out here for exercise 2,
 and the layers' configurations (kernel size, filters, input channels, bias) for exercise 3.
-TensorFlow and Keras are imported only inside the checks that need them.
+Keras is imported only inside the checks that need it, and nothing here needs TensorFlow: the
+checks run on Keras's JAX and TensorFlow backends alike. The layer that computes exercise 1's
+expected values is float32 whatever the global dtype policy (under ``"mixed_bfloat16"`` on a TPU
+it would compute in bfloat16, far coarser than the check's tolerance).
 """
 
 from __future__ import annotations
@@ -62,11 +65,12 @@ _text = Messages(_MESSAGES)
 
 
 def keras_separable(x: np.ndarray, depthwise: np.ndarray, pointwise: np.ndarray) -> np.ndarray:
-    """Keras's SeparableConv2D ('valid', stride 1, no bias) on one image x [H, W, C_in]."""
+    """Keras's SeparableConv2D ('valid', stride 1, no bias) on one image x [H, W, C_in], in
+    float32 whatever the global dtype policy."""
     import keras
 
     layer = keras.layers.SeparableConv2D(
-        pointwise.shape[-1], depthwise.shape[:2], padding="valid", use_bias=False
+        pointwise.shape[-1], depthwise.shape[:2], padding="valid", use_bias=False, dtype="float32"
     )
     layer.build((1, *x.shape))
     layer.set_weights([depthwise.astype("float32"), pointwise.astype("float32")])
