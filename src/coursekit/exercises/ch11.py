@@ -145,10 +145,13 @@ def check_receptive_field(fn, lang: str = "en") -> None:
 
 
 def keras_batch_norm_step(x, gamma, beta, moving_mean, moving_var, momentum, epsilon):
-    """What Keras' BatchNormalization computes in training mode, and its updated statistics."""
+    """What Keras' BatchNormalization computes in training mode, and its updated statistics.
+
+    In float32 whatever the global dtype policy (under mixed_bfloat16 the layer would compute in
+    bfloat16, too coarse for the comparison)."""
     import keras
 
-    layer = keras.layers.BatchNormalization(momentum=momentum, epsilon=epsilon)
+    layer = keras.layers.BatchNormalization(momentum=momentum, epsilon=epsilon, dtype="float32")
     layer.build(x.shape)
     layer.set_weights([gamma, beta, moving_mean, moving_var])
     y = keras.ops.convert_to_numpy(layer(x.astype("float32"), training=True))
