@@ -1,10 +1,12 @@
-"""The flower photos: 3,670 photos of five kinds of flower, ready for ``tf.data``.
+"""The flower photos: 3,670 photos of five kinds of flower, ready for Keras on any backend.
 
 Chapters 10 to 12 train Keras classifiers on these photos. The public API is small:
 
 - :func:`photo_dir` returns a verified folder of the photos (finding or downloading it);
-- :func:`write_tfrecords` writes them, once per image size, into TFRecord shards in the cache;
-- :func:`load` returns the training and validation ``tf.data.Dataset`` read from those shards;
+- :func:`arrays` decodes them once per image size into arrays in the cache (no TensorFlow);
+- :func:`load` returns training and validation ``keras.utils.PyDataset`` batches read from them;
+- :func:`write_tfrecords` and :func:`load_tfrecords`: the codelab's TFRecord shards and
+  ``tf.data`` pipeline (TensorFlow only);
 - :func:`credits` names the photographers of given photos (CC BY 2.0 asks for it);
 - :data:`CLASSES` and :data:`CLASS_NAMES` (English and Bengali), :data:`LICENSE_PATH`.
 
@@ -56,7 +58,8 @@ The split
     run. With ``limit``, only the photos with ``id < limit`` are used, which is the quick mode's
     subset; its validation photos are validation photos of the full data set too.
 
-Nothing here imports TensorFlow until a function that needs it is called.
+Nothing here imports TensorFlow or Keras until a function that needs it is called; only
+:func:`write_tfrecords` and :func:`load_tfrecords` need TensorFlow.
 """
 
 from __future__ import annotations
