@@ -692,6 +692,20 @@ def split_sizes(used: int, validation_fraction: float) -> tuple[int, int]:
     return n_validation, used - n_validation
 
 
+def _split_for(total: int, limit, validation_fraction: float, batch_size: int):
+    """``(photos used, validation photos, training photos)``; ValueError for impossible settings."""
+    used = total if limit is None else int(limit)
+    if not 2 <= used <= total:
+        raise ValueError(f"limit={limit!r}: use between 2 and {total} photos, or None for all.")
+    n_validation, n_train = split_sizes(used, validation_fraction)
+    if n_train < batch_size:
+        raise ValueError(
+            f"only {n_train} training photos for batch_size={batch_size}: raise limit or lower "
+            "batch_size."
+        )
+    return used, n_validation, n_train
+
+
 @lru_cache(maxsize=1)
 def _batches_class():
     import keras
@@ -802,16 +816,9 @@ def load(
     if isinstance(batch_size, bool) or int(batch_size) != batch_size or batch_size < 1:
         raise ValueError(f"batch_size={batch_size!r}: give a positive whole number.")
     source = arrays(image_size, download=download)
-    total = len(source.labels)
-    used = total if limit is None else int(limit)
-    if not 2 <= used <= total:
-        raise ValueError(f"limit={limit!r}: use between 2 and {total} photos, or None for all.")
-    n_validation, n_train = split_sizes(used, validation_fraction)
-    if n_train < batch_size:
-        raise ValueError(
-            f"only {n_train} training photos for batch_size={batch_size}: raise limit or lower "
-            "batch_size."
-        )
+    used, n_validation, n_train = _split_for(
+        len(source.labels), limit, validation_fraction, batch_size
+    )
     if augment is not None and not callable(augment):
         raise ValueError(
             f"augment={augment!r}: give a function (images, labels) -> (images, labels)."
@@ -859,16 +866,9 @@ def load_tfrecords(
     import tensorflow as tf
 
     folder, index = _shards_for(image_size, download)
-    total = index["photos"]
-    used = total if limit is None else int(limit)
-    if not 2 <= used <= total:
-        raise ValueError(f"limit={limit!r}: use between 2 and {total} photos, or None for all.")
-    n_validation, n_train = split_sizes(used, validation_fraction)
-    if n_train < batch_size:
-        raise ValueError(
-            f"only {n_train} training photos for batch_size={batch_size}: raise limit or lower "
-            "batch_size."
-        )
+    used, n_validation, n_train = _split_for(
+        index["photos"], limit, validation_fraction, batch_size
+    )
     files = [str(folder / s["file"]) for s in index["shards"] if s["first_id"] < used]
     spec = _record_spec(tf)
     records = tf.data.TFRecordDataset(files, num_parallel_reads=tf.data.AUTOTUNE).map(
