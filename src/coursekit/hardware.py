@@ -52,6 +52,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .distribute import DEFAULT_TIMEOUT_S, call_with_timeout, tpu_signs
+from .mode import detect_accelerator
 
 __all__ = ["BACKENDS", "Hardware", "choose_backend", "setup"]
 
@@ -344,15 +345,9 @@ def setup(
     backend, line = choose_backend(lang, verbose=False)
     say(line)
     if backend == "jax":
-        if cpu_devices and cpu_devices > 1 and not tpu_signs() and not _gpu_signs():
+        if cpu_devices and cpu_devices > 1 and not tpu_signs() and detect_accelerator() != "cuda":
             _split_cpu_for_jax(int(cpu_devices), lang, say)
         hw = _setup_jax(lang, float(timeout_s), say)
     else:
         hw = _setup_tensorflow(lang, float(timeout_s), cpu_devices, say, verbose)
     return dataclasses.replace(hw, lines=tuple(lines))
-
-
-def _gpu_signs() -> bool:
-    import glob
-
-    return bool(glob.glob("/dev/nvidia[0-9]*"))
