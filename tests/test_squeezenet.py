@@ -119,6 +119,10 @@ def test_last_layer_is_float32_under_mixed_bfloat16():
     assert all(layer.compute_dtype == "bfloat16" for layer in convs)
     assert all(layer.kernel.dtype == "float32" for layer in convs)  # variables stay float32
     assert model.layers[-1].dtype_policy.name == "float32"
+    # the augmentation works on float32 pixels; the first convolution casts them to bfloat16
+    augmentation = model.get_layer("augmentation")
+    assert [layer.compute_dtype for layer in augmentation.layers] == ["float32", "float32"]
+    assert augmentation(random_photos(2, 32), training=True).dtype == "float32"
     probabilities = model.predict(random_photos(2, 32), verbose=0)
     assert probabilities.dtype == np.float32
     assert np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)

@@ -293,10 +293,8 @@ def _setup_tensorflow(
                 devices=tuple(cpus),
                 strategy=strategy,
             )
-    if split:
-        say(info.description)
-    else:
-        say.lines.append(info.description)
+    # Without a split, detect_strategy has printed its choice already: record it, quietly.
+    say(info.description, echo=split)
     if info.kind == "tpu":
         names = tuple(d.name for d in tf.config.list_logical_devices("TPU"))
     elif info.kind == "gpu":
@@ -335,12 +333,12 @@ def setup(
         raise ValueError(f"cpu_devices must be a positive whole number, got {cpu_devices!r}.")
     lines: list[str] = []
 
-    def say(line: str) -> None:
+    def say(line: str, echo: bool = True) -> None:
+        """Record ``line`` for ``Hardware.lines``; print it too unless ``echo`` is False (a
+        line that another function has printed already)."""
         lines.append(line)
-        if verbose:
+        if verbose and echo:
             print(line)
-
-    say.lines = lines  # for lines printed by others
 
     backend, line = choose_backend(lang, verbose=False)
     say(line)

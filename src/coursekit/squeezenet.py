@@ -188,13 +188,16 @@ def saturate(images, factor):
 def augmentation(seed: int | None = None, name: str = "augmentation"):
     """The codelab's augmentation as Keras layers: a random left-right flip, then a random
     saturation factor in [0, 2] per image. Active only in training (``model.fit``); at
-    inference (``evaluate``, ``predict``) it passes images through unchanged. No parameters."""
+    inference (``evaluate``, ``predict``) it passes images through unchanged. No parameters.
+    Both layers compute in float32 whatever the dtype policy: under ``mixed_bfloat16`` the
+    saturation arithmetic would otherwise round every pixel to bfloat16's 8 significant bits
+    before the first convolution (which casts to bfloat16 itself)."""
     import keras
 
     return keras.Sequential(
         [
-            keras.layers.RandomFlip("horizontal", seed=seed),
-            _random_saturation_class()(0.0, 2.0, seed=seed),
+            keras.layers.RandomFlip("horizontal", seed=seed, dtype="float32"),
+            _random_saturation_class()(0.0, 2.0, seed=seed, dtype="float32"),
         ],
         name=name,
     )
