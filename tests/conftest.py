@@ -37,3 +37,25 @@ def built_site(build) -> Path:
     if build.returncode != 0:
         pytest.skip("the book did not build: see test_book_builds_without_warnings")
     return HTML
+
+
+@pytest.fixture(scope="session")
+def colab_wheel(tmp_path_factory) -> Path:
+    """The course package as a wheel, for the Colab-like runs (tests/colab_harness.py)."""
+    from colab_harness import build_wheel
+
+    return build_wheel(tmp_path_factory.mktemp("wheel"))
+
+
+@pytest.fixture(scope="session")
+def bengali_reference(tmp_path_factory):
+    """colab_harness.BENGALI_LABEL as this environment (matplotlib >= 3.11) draws it with the
+    course's figure settings: correctly shaped Bengali, the reference for the Colab-like runs."""
+    import matplotlib
+    from colab_harness import render_label
+
+    major, minor = (int(part) for part in matplotlib.__version__.split(".")[:2])
+    assert (major, minor) >= (3, 11), "the reference needs matplotlib 3.11 or newer"
+    out = tmp_path_factory.mktemp("reference") / "label.npy"
+    setup = "import coursekit; coursekit.setup_plotting()"
+    return render_label(Path(sys.executable), dict(os.environ), out, setup)

@@ -141,9 +141,15 @@ def test_first_cell_installs_from_the_repository_only_in_colab(monkeypatch, root
     url = book.repository_url(root)
     source = book.first_cell_source(lang, url)
     assert _run_first_cell(source, monkeypatch, in_colab=False) == []
+    monkeypatch.delenv("COURSE_SOURCE", raising=False)
     calls = _run_first_cell(source, monkeypatch, in_colab=True)
+    # the course alone (--no-deps); colab.prepare then finds nothing missing in this environment
     assert len(calls) == 1 and calls[0][-1] == f"git+{url}"
-    assert calls[0][1:4] == ["-m", "pip", "install"]
+    assert calls[0][1:4] == ["-m", "pip", "install"] and "--no-deps" in calls[0]
+    # a fork, a branch or a wheel: COURSE_SOURCE says where to install from
+    monkeypatch.setenv("COURSE_SOURCE", "git+https://github.com/someone/fork@branch")
+    calls = _run_first_cell(source, monkeypatch, in_colab=True)
+    assert calls[0][-1] == "git+https://github.com/someone/fork@branch"
 
 
 def test_first_cell_command_follows_the_configured_url(tmp_path, root):

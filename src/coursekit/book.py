@@ -14,23 +14,35 @@ PAIR_FORMATS = "ipynb,md:myst"
 
 FIRST_CELL_TEMPLATE = {
     "bn": """\
-# প্রথম সেল: Colab-এ কোর্সের প্যাকেজ ইনস্টল করে; অন্য কোথাও কিছুই ইনস্টল করে না।
+# প্রথম সেল: Colab-এ কোর্সের প্যাকেজ আর তার জন্য Colab-এ যা নেই তা ইনস্টল করে; অন্য কোথাও কিছুই
+# ইনস্টল করে না। অন্য উৎস থেকে ইনস্টল করতে (একটি ফর্ক, একটি ব্রাঞ্চ) COURSE_SOURCE দিন।
+import os
 import subprocess
 import sys
 
 if "google.colab" in sys.modules:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "git+{url}"], check=True)
+    source = os.environ.get("COURSE_SOURCE", "git+{url}")
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", source], check=True)
+    from coursekit import colab
+
+    colab.prepare(lang="bn")  # matplotlib হালনাগাদ করতে হলে সেশন একবার রিস্টার্ট হয়
 
 import coursekit
 
 MODE = coursekit.start(lang="bn")""",
     "en": """\
-# First cell: in Colab, install the course package; elsewhere, install nothing.
+# First cell: in Colab, install the course package and what Colab lacks for it; elsewhere,
+# install nothing. To install from another source (a fork, a branch), set COURSE_SOURCE.
+import os
 import subprocess
 import sys
 
 if "google.colab" in sys.modules:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "git+{url}"], check=True)
+    source = os.environ.get("COURSE_SOURCE", "git+{url}")
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", source], check=True)
+    from coursekit import colab
+
+    colab.prepare(lang="en")  # restarts the session once if matplotlib had to be upgraded
 
 import coursekit
 

@@ -1,4 +1,5 @@
-"""pytest plugin: print how long each notebook took to run under nbval.
+"""pytest plugin: print how long each notebook took to run (nbval, the student-notebook test
+and the Colab-like runs).
 
 Loaded with ``-p coursekit.pytest_timing`` (see pyproject.toml). Works with pytest-xdist
 (``--dist loadfile`` keeps a notebook's cells, which share one kernel, on one worker): the
@@ -15,9 +16,23 @@ _failed: set[str] = set()
 _started = time.monotonic()
 
 
+# Tests that run a whole chapter notebook, parametrized by the chapter, and how their runs are
+# labelled in the table (nbval's own items are the notebook files themselves).
+_NOTEBOOK_TESTS = {
+    "tests/test_student.py": "pinned, stubs and solutions",
+    "tests/test_colab_cpu.py": "Colab CPU/GPU-like",
+    "tests/test_colab_tpu.py": "Colab TPU-like",
+}
+
+
 def _notebook_of(nodeid: str) -> str | None:
     path = nodeid.split("::", 1)[0]
-    return path if path.endswith(".ipynb") else None
+    if path.endswith(".ipynb"):
+        return path
+    label = _NOTEBOOK_TESTS.get(path)
+    if label is None or not nodeid.endswith("]") or "[" not in nodeid:
+        return None
+    return f"{nodeid[nodeid.rindex('[') + 1 : -1]} ({label})"
 
 
 def pytest_runtest_logreport(report) -> None:
