@@ -76,3 +76,20 @@ def test_install_failure_says_what_failed_and_what_to_do():
 def test_unknown_language_is_refused_before_any_work():
     with pytest.raises(ValueError, match="languages"):
         colab.prepare("fr")
+
+
+@pytest.mark.parametrize("lang", ["bn", "en"])
+def test_setup_page_names_the_colab_versions_last_tested(root, lang):
+    import tomllib
+
+    listed = tomllib.loads((root / "envs" / "colab.toml").read_text(encoding="utf-8"))
+    page = (root / "chapters" / lang / "setup.md").read_text(encoding="utf-8")
+    dates = {"bn": listed["colab"]["date"].translate(str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯"))}
+    assert listed["colab"]["commit"] in page
+    assert dates.get(lang, listed["colab"]["date"]) in page
+    cpu = listed["runtime"]["common"] | listed["runtime"]["cpu"]
+    for package in ("keras", "numpy", "matplotlib"):
+        assert f"{cpu[package]}" in page, (
+            f"setup page ({lang}) does not say {package} {cpu[package]}"
+        )
+    assert listed["runtime"]["cpu"]["tensorflow-cpu"] in page
