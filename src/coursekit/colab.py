@@ -30,6 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from . import check_lang
+
 PACKAGE = "dl-bangla-course"
 
 # What Colab ships and the install must leave exactly as it is: the array libraries and
@@ -101,9 +103,7 @@ class ColabSetupError(RuntimeError):
 
 
 def _text(lang: str, key: str, **values) -> str:
-    if lang not in _MESSAGES:
-        raise ValueError(f"lang={lang!r} is not one of the course's languages {tuple(_MESSAGES)}.")
-    return _MESSAGES[lang][key].format(**values)
+    return _MESSAGES[check_lang(lang)][key].format(**values)
 
 
 def _normal(name: str) -> str:
@@ -129,15 +129,20 @@ def requirements(package: str = PACKAGE) -> list:
     return found
 
 
+def _unmet(found: list) -> list:
+    """Those of the Requirement objects ``found`` that no installed version satisfies."""
+    unmet = []
+    for requirement in found:
+        version = _installed_version(requirement.name)
+        if version is None or not requirement.specifier.contains(version, prereleases=True):
+            unmet.append(requirement)
+    return unmet
+
+
 def missing(package: str = PACKAGE) -> list[str]:
     """The requirements of ``package`` that are not installed, or installed at a version they
     exclude, as ``pip install`` arguments."""
-    wanted = []
-    for requirement in requirements(package):
-        version = _installed_version(requirement.name)
-        if version is None or not requirement.specifier.contains(version, prereleases=True):
-            wanted.append(str(requirement))
-    return wanted
+    return [str(requirement) for requirement in _unmet(requirements(package))]
 
 
 def keep_constraints() -> str:
@@ -196,16 +201,15 @@ def prepare(lang: str = "en", restart=restart_session) -> list[str]:
     """Install what the course needs and this session lacks; restart once if that upgraded a
     module already loaded. Returns what was installed ("name version" each; empty when nothing
     was). ``restart`` is called to restart the session (``None``: only print what to do)."""
-    _text(lang, "installed", what="", seconds=0)  # an unknown lang fails here, before any work
-    wanted = missing()
+    check_lang(lang)  # an unknown lang fails here, before any work
+    found = requirements()
+    unmet = _unmet(found)
     installed: list[str] = []
-    if wanted:
-        seconds = install(wanted, lang)
-        installed = [
-            f"{r.name} {_installed_version(r.name)}" for r in requirements() if str(r) in wanted
-        ]
+    if unmet:
+        seconds = install([str(r) for r in unmet], lang)
+        installed = [f"{r.name} {_installed_version(r.name)}" for r in unmet]
         print(_text(lang, "installed", what=", ".join(installed), seconds=seconds))
-    old = stale(r.name for r in requirements())
+    old = stale(r.name for r in found)
     if old:
         if restart is None:
             print(_text(lang, "cannot_restart", what=", ".join(old)))
