@@ -5,7 +5,8 @@
 Colab-like session (see colab_harness.py): its first cell installs the course from the wheel,
 upgrades matplotlib (3.10 cannot shape Bengali), restarts the session once; "Run all" again runs
 the chapter. One language is enough here: test_sources.py proves the twins' code identical, and
-test_colab_tpu.py runs the English pages of Part IV.
+test_colab_tpu.py runs the English pages of Part IV. ``COLAB_TEST_LANG=en`` runs the English pages
+instead (a contributor's check before a release; CI runs the Bengali ones).
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from colab_cases import SAME_SHAPE, run_chapter
 from colab_harness import ROOT, new_session, render_label, shaping_error
 
 BASE = ROOT / ".venv-colab-cpu"
-LANG = "bn"
+LANG = os.environ.get("COLAB_TEST_LANG", "bn")
+if LANG not in ("bn", "en"):
+    raise ValueError(f"COLAB_TEST_LANG must be bn or en, not {LANG!r}")
 CHAPTERS = sorted(p.stem for p in (ROOT / "chapters" / LANG).glob("[0-9][0-9]-*.ipynb"))
 
 
