@@ -1,13 +1,13 @@
 """Keras on JAX against Keras on TensorFlow: time per training step of chapter 11's SqueezeNet.
 
 The same model (the codelab's SqueezeNet, 120,613 parameters, 192×192 photos, batch 64, Adam,
-augmentation layers on) is trained on the same flower photos (``coursekit.flowers.load``) on each
-backend, each in its own fresh Python process (Keras fixes its backend at import). TensorFlow is
-timed twice: with oneDNN's kernels off (what the course sets by default, to keep TensorFlow's
+augmentation layers on) is trained on the same flower photos (``coursekit.data.flowers.load``) on
+each backend, each in its own fresh Python process (Keras fixes its backend at import). TensorFlow
+is timed twice: with oneDNN's kernels off (what the course sets by default, to keep TensorFlow's
 start-up line out of the pages) and on. The backends run in turns, ``--rounds`` times, and the
-script prints the median seconds per step and each one's ratio to TensorFlow with oneDNN on.
-Steps of the first epoch (compilation) are not timed. A 35-epoch full run at batch 64 has
-45 steps per epoch, so seconds per epoch ≈ 45 × seconds per step.
+script prints the median seconds per step and each one's ratio to TensorFlow with oneDNN on. Steps
+of the first epoch (compilation) are not timed. A 35-epoch full run at batch 64 has 45 steps per
+epoch, so seconds per epoch ≈ 45 × seconds per step.
 
     COURSE_DATA_DIR=<data> .venv/bin/python benchmarks/bench_backends.py [--steps 20] [--rounds 3]
 """
@@ -24,7 +24,8 @@ import sys
 
 WORKER = r"""
 import json, sys, time
-from coursekit import hardware, flowers, squeezenet
+from coursekit import hardware, squeezenet
+from coursekit.data import flowers
 hw = hardware.setup(verbose=False)
 import keras
 steps = int(sys.argv[1])

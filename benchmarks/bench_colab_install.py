@@ -92,9 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     prepare_s = statistics.median(r["prepare_s"] for r in rounds)
     print(f"  install the course (--no-deps)  {course_s:6.1f} s")
     print(f"  colab.prepare                   {prepare_s:6.1f} s")
-    print(
-        f"  prepare downloads               {max(r['downloaded'] for r in rounds) / 1e6:6.1f} MB"
-    )
+    print(f"  prepare downloads               {max(r['downloaded'] for r in rounds) / 1e6:6.1f} MB")
     print(f"  the course's wheel              {wheel_bytes / 1e6:6.1f} MB")
     print(f"  repository files at HEAD, gzip  {len(archive) / 1e6:6.1f} MB")
     print(f"  installed: {rounds[-1]['installed']}")

@@ -26,7 +26,7 @@ from urllib.parse import unquote, urljoin, urlparse
 import pytest
 from bs4 import BeautifulSoup
 
-from coursekit import book
+from coursekit.authoring import book
 
 # Every test that needs the built site lives in this module, so that one test worker builds
 # the book once (the Makefile distributes tests by file).

@@ -8,8 +8,8 @@ from chhotograd_helpers import compare_with_torch
 
 import chhotograd as cg
 import chhotograd.engine
+from chhotograd.calculus import GradcheckError, gradcheck
 from chhotograd.engine import _from_op
-from chhotograd.functional import GradcheckError, gradcheck
 
 
 # --------------------------------------------------------------------- tensors
@@ -100,6 +100,11 @@ def test_leaves_get_their_own_gradient_arrays():
     c = cg.tensor([[1.0, 2.0]], requires_grad=True)
     c.reshape(2).sum().backward()  # reshape hands back a view
     assert c.grad.flags.owndata and c.grad.flags.writeable
+    x = cg.tensor([1.0, 2.0], requires_grad=True)
+    h = (x + 0).retain_grad()  # add hands x the very array that h keeps
+    h.sum().backward()
+    h.grad *= 10
+    np.testing.assert_array_equal(x.grad, [1.0, 1.0])
 
 
 def test_gradients_take_each_leafs_dtype():

@@ -1,5 +1,4 @@
-"""chhotograd.functional: softmax family and losses against PyTorch, stability, and the calculus
-tools (jacobian, vjp) against torch.autograd.functional."""
+"""chhotograd.functional: softmax family and losses against PyTorch, stability."""
 
 import numpy as np
 import pytest
@@ -90,36 +89,3 @@ def test_linear_and_conv2d_functions_match_torch():
     )
     with pytest.raises(ValueError, match=r"input \(2, 3, 7, 6\) and weight \(4, 2, 3, 3\)"):
         F.conv2d(cg.tensor(image), cg.tensor(kernels[:, :2]))
-
-
-def cubic(x):
-    """A vector-valued function with a full Jacobian: (2,) + (3,) -> (2, 3) outputs."""
-    return (x.reshape(1, 3) * x[:2].reshape(2, 1)) ** 2 + x.sum()
-
-
-def test_jacobian_matches_torch():
-    x = np.array([0.5, -1.0, 2.0])
-    ours = F.jacobian(cubic, x)
-    ref = torch.autograd.functional.jacobian(cubic, torch.tensor(x)).numpy()
-    assert ours.shape == (2, 3, 3)
-    np.testing.assert_allclose(ours, ref, rtol=1e-12)
-    matrix = np.arange(6.0).reshape(2, 3)
-    np.testing.assert_array_equal(F.jacobian(lambda v: cg.tensor(matrix) @ v, x), matrix)
-
-
-def test_jacobian_of_a_constant_function_is_zero_and_input_is_untouched():
-    x = cg.tensor(np.ones(2), requires_grad=True)
-    assert np.array_equal(F.jacobian(lambda v: cg.tensor(np.ones(3)), x), np.zeros((3, 2)))
-    F.jacobian(lambda v: v * 2, x)
-    assert x.grad is None
-
-
-def test_vjp_matches_torch():
-    x, v = np.array([0.5, -1.0, 2.0]), np.arange(6.0).reshape(2, 3)
-    value, product = F.vjp(cubic, x, v)
-    ref_value, ref_product = torch.autograd.functional.vjp(
-        cubic, torch.tensor(x), torch.from_numpy(v)
-    )
-    np.testing.assert_allclose(value, ref_value.numpy(), rtol=1e-12)
-    np.testing.assert_allclose(product, ref_product.numpy(), rtol=1e-12)
-    np.testing.assert_allclose(product, np.tensordot(v, F.jacobian(cubic, x), 2), rtol=1e-12)

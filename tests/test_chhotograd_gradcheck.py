@@ -5,8 +5,8 @@ import pytest
 
 import chhotograd as cg
 import chhotograd.functional as F
+from chhotograd.calculus import GradcheckError, gradcheck
 from chhotograd.engine import _from_op
-from chhotograd.functional import GradcheckError, gradcheck
 
 
 def values(shape, low=-2.0, high=2.0, seed=0):

@@ -7,8 +7,9 @@ import warnings
 import pytest
 
 import coursekit
-from coursekit import book, cli, mode, plotting
-from coursekit.sphinxext import twin_of
+from coursekit import mode, plotting
+from coursekit.authoring import book, cli
+from coursekit.authoring.sphinxext import twin_of
 
 
 def test_mode_from_environment(monkeypatch):
@@ -173,7 +174,7 @@ def test_first_cell_command_follows_the_configured_url(tmp_path, root):
 def test_execution_cache_is_kept_per_mode(monkeypatch, tmp_path):
     from types import SimpleNamespace
 
-    from coursekit.sphinxext import cache_per_mode
+    from coursekit.authoring.sphinxext import cache_per_mode
 
     app = SimpleNamespace(outdir=str(tmp_path / "_build" / "html"))
     for mode_name in ("quick", "full"):
@@ -185,33 +186,79 @@ def test_execution_cache_is_kept_per_mode(monkeypatch, tmp_path):
         )
 
 
-# --- chapter message tables (coursekit.checks.Messages) -----------------------------------------
+# --- exercise checks: their messages, and the one way a check fails (coursekit.checks) ----------
 
 
-def test_chapter_messages_format_in_the_notebook_language():
-    from coursekit.checks import Messages
+def test_checks_speak_through_the_course_message_tables():
+    from coursekit import checks, lang
 
-    text = Messages(
-        {"en": {"n": "{k} items", "names": ("a", "b")}, "bn": {"n": "{k}টি", "names": ("ক", "খ")}}
-    )
-    assert text("en", "n", k=3) == "3 items" and text("bn", "n", k=3) == "3টি"
-    assert text("bn", "names") == ("ক", "খ")
-    with pytest.raises(ValueError, match="checks speak"):
-        text("fr", "n", k=1)
+    assert checks.Messages is lang.Messages  # exercise modules may import it from either
+    with pytest.raises(ValueError, match="not one of the course's languages"):
+        checks.success("fr", "x")
+    with pytest.raises(ValueError, match="not one of the course's languages"):
+        checks.fail("fr", "x", "wrong")
 
 
-def test_chapter_messages_refuse_tables_that_differ_between_languages():
-    from coursekit.checks import Messages
+def test_checks_print_the_success_line_in_the_notebook_language(capsys):
+    from coursekit.checks import passed, success
 
-    with pytest.raises(ValueError, match=r"differ in \['extra'\]"):
-        Messages({"en": {"a": "x", "extra": "y"}, "bn": {"a": "ক"}})
-    with pytest.raises(ValueError, match="checks speak"):
-        Messages({"en": {"a": "x"}})
+    passed("bn", "mse_gradient")
+    assert capsys.readouterr().out == success("bn", "mse_gradient") + "\n"
+    assert success("en", "x") == "✔ x: correct." and success("bn", "x") == "✔ x: সঠিক।"
 
 
-def test_fail_with_raises_the_shared_failure_message():
-    from coursekit.checks import CheckFailed, fail_with, message
+@pytest.mark.parametrize(
+    ("lang", "case", "expected"),
+    [
+        ("en", None, "✘ fit_line: expected about 2, got 3."),
+        ("en", "k=1", "✘ fit_line, case «k=1»: expected about 2, got 3."),
+        ("en", "6 random photos", "✘ fit_line, case «6 random photos»: expected about 2, got 3."),
+        ("bn", "k=1", "✘ fit_line, «k=1»-এর ক্ষেত্রে: মান ভুল।"),
+        ("bn", "৬টি এলোমেলো ছবি", "✘ fit_line, «৬টি এলোমেলো ছবি»-এর ক্ষেত্রে: মান ভুল।"),
+    ],
+)
+def test_fail_names_the_check_and_quotes_the_case(lang, case, expected):
+    from coursekit.checks import CheckFailed, fail
 
+    detail = "expected about 2, got 3." if lang == "en" else "মান ভুল।"
     with pytest.raises(CheckFailed) as info:
-        fail_with("bn", "অনুশীলনী ১", "আকৃতি ভুল")
-    assert str(info.value) == message("bn", "fail", name="অনুশীলনী ১", detail="আকৃতি ভুল")
+        fail(lang, "fit_line", detail, case=case)
+    assert str(info.value) == info.value.message == expected
+    assert info.value._render_traceback_() == [expected]
+
+
+@pytest.mark.parametrize("lang", ["en", "bn"])
+def test_a_stub_or_a_crash_fails_the_check_through_the_same_path(lang):
+    import re
+
+    from coursekit.checks import UNANSWERED, CheckFailed, call_answer, message, stub, unanswered
+
+    def not_yet(x):
+        stub(lang)
+
+    for answer in (not_yet, UNANSWERED):
+        with pytest.raises(CheckFailed, match=re.escape(unanswered(lang))):
+            call_answer(answer, (1,), name="f", lang=lang, case="x=1")
+
+    def crashes(x):
+        raise ZeroDivisionError("oops")
+
+    with pytest.raises(CheckFailed) as crash:
+        call_answer(crashes, (1,), name="f", lang=lang, case="x=1")
+    raised = message(lang, "raised", error="ZeroDivisionError: oops")
+    assert crash.value.message == message(lang, "fail_case", name="f", case="x=1", detail=raised)
+
+
+def test_call_answer_fails_an_answer_that_changes_a_read_only_input():
+    import numpy as np
+
+    from coursekit.checks import CheckFailed, call_answer
+
+    def in_place(w):
+        w += 1
+        return w
+
+    with pytest.raises(CheckFailed, match=r"case «w=\[0, 0\]»: .*changed its input w in place"):
+        call_answer(
+            in_place, (np.zeros(2),), name="f", lang="en", case="w=[0, 0]", read_only={0: "w"}
+        )

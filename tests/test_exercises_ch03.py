@@ -3,11 +3,13 @@ layout the chapter allows) and fail, with a message in the reader's language, on
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import torch
 
-from coursekit.checks import CheckFailed, stub
+from coursekit.checks import CheckFailed, stub, success, unanswered
 from coursekit.exercises import ch03
 
 # Exercise 1: the Jacobian of z_g = tanh(W z + b) ----------------------------------------------
@@ -40,10 +42,10 @@ def jacobian_without_tanh(W, b, z):
 
 
 @pytest.mark.parametrize("answer", [jacobian_by_formula, jacobian_in_numpy, jacobian_by_autograd])
-@pytest.mark.parametrize("lang, word", [("en", "correct"), ("bn", "সঠিক")])
-def test_tanh_jacobian_check_accepts_correct_answers(answer, lang, word, capsys):
+@pytest.mark.parametrize("lang", ["en", "bn"])
+def test_tanh_jacobian_check_accepts_correct_answers(answer, lang, capsys):
     ch03.check_tanh_layer_jacobian(answer, lang=lang)
-    assert word in capsys.readouterr().out
+    assert success(lang, "tanh_layer_jacobian") in capsys.readouterr().out
 
 
 def test_tanh_jacobian_check_spots_a_transposed_jacobian():
@@ -60,13 +62,13 @@ def test_tanh_jacobian_check_names_a_wrong_entry():
         ch03.check_tanh_layer_jacobian(jacobian_without_tanh, lang="bn")
 
 
-@pytest.mark.parametrize("lang, text", [("en", "not answered yet"), ("bn", "এখনো উত্তর লেখা হয়নি")])
-def test_tanh_jacobian_check_reports_a_stub(lang, text):
-    def unanswered(W, b, z):
+@pytest.mark.parametrize("lang", ["en", "bn"])
+def test_tanh_jacobian_check_reports_a_stub(lang):
+    def not_yet(W, b, z):
         stub(lang)
 
-    with pytest.raises(CheckFailed, match=text):
-        ch03.check_tanh_layer_jacobian(unanswered, lang=lang)
+    with pytest.raises(CheckFailed, match=re.escape(unanswered(lang))):
+        ch03.check_tanh_layer_jacobian(not_yet, lang=lang)
 
 
 def test_tanh_jacobian_check_rejects_a_number():
@@ -94,10 +96,10 @@ def backward_forgetting_the_weights(g, W, z):
 
 
 @pytest.mark.parametrize("answer", [backward_by_outer_product, backward_by_weight_jacobian])
-@pytest.mark.parametrize("lang, word", [("en", "correct"), ("bn", "সঠিক")])
-def test_linear_backward_check_accepts_both_layouts(answer, lang, word, capsys):
+@pytest.mark.parametrize("lang", ["en", "bn"])
+def test_linear_backward_check_accepts_both_layouts(answer, lang, capsys):
     ch03.check_linear_backward(answer, lang=lang)
-    assert word in capsys.readouterr().out
+    assert success(lang, "linear_backward") in capsys.readouterr().out
 
 
 def test_linear_backward_check_names_the_wrong_part():
@@ -133,13 +135,13 @@ def test_linear_backward_check_wants_three_values(answer, text):
         ch03.check_linear_backward(answer, lang="en")
 
 
-@pytest.mark.parametrize("lang, text", [("en", "not answered yet"), ("bn", "এখনো উত্তর লেখা হয়নি")])
-def test_linear_backward_check_reports_a_stub(lang, text):
-    def unanswered(g, W, z):
+@pytest.mark.parametrize("lang", ["en", "bn"])
+def test_linear_backward_check_reports_a_stub(lang):
+    def not_yet(g, W, z):
         stub(lang)
 
-    with pytest.raises(CheckFailed, match=text):
-        ch03.check_linear_backward(unanswered, lang=lang)
+    with pytest.raises(CheckFailed, match=re.escape(unanswered(lang))):
+        ch03.check_linear_backward(not_yet, lang=lang)
 
 
 # Exercise 3: weight gradients of a ReLU network of any depth ----------------------------------
@@ -185,10 +187,10 @@ def mlp_with_relu_on_top(Ws, bs, x, y):
 
 
 @pytest.mark.parametrize("answer", [mlp_by_hand, mlp_by_autograd])
-@pytest.mark.parametrize("lang, word", [("en", "correct"), ("bn", "সঠিক")])
-def test_mlp_check_accepts_correct_answers(answer, lang, word, capsys):
+@pytest.mark.parametrize("lang", ["en", "bn"])
+def test_mlp_check_accepts_correct_answers(answer, lang, capsys):
     ch03.check_mlp_weight_gradients(answer, lang=lang)
-    assert word in capsys.readouterr().out
+    assert success(lang, "mlp_weight_gradients") in capsys.readouterr().out
 
 
 def test_mlp_check_names_the_layer_and_the_network():
@@ -217,13 +219,13 @@ def test_mlp_check_rejects_transposed_gradients():
         ch03.check_mlp_weight_gradients(transposed, lang="en")
 
 
-@pytest.mark.parametrize("lang, text", [("en", "not answered yet"), ("bn", "এখনো উত্তর লেখা হয়নি")])
-def test_mlp_check_reports_a_stub(lang, text):
-    def unanswered(Ws, bs, x, y):
+@pytest.mark.parametrize("lang", ["en", "bn"])
+def test_mlp_check_reports_a_stub(lang):
+    def not_yet(Ws, bs, x, y):
         stub(lang)
 
-    with pytest.raises(CheckFailed, match=text):
-        ch03.check_mlp_weight_gradients(unanswered, lang=lang)
+    with pytest.raises(CheckFailed, match=re.escape(unanswered(lang))):
+        ch03.check_mlp_weight_gradients(not_yet, lang=lang)
 
 
 def test_mlp_check_reports_a_crash():

@@ -3,11 +3,13 @@ with a message in the reader's language, on wrong ones."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import torch
 
-from coursekit.checks import CheckFailed, stub
+from coursekit.checks import CheckFailed, stub, success, unanswered
 from coursekit.exercises import ch04
 
 # Exercise 1: autograd_gradient(f, x0) ------------------------------------------------------------
@@ -44,10 +46,10 @@ def value_instead_of_gradient(f, x0):
 
 
 @pytest.mark.parametrize("answer", [gradient_by_backward, gradient_by_autograd_grad])
-@pytest.mark.parametrize("lang, word", [("en", "correct"), ("bn", "সঠিক")])
-def test_gradient_check_accepts_equivalent_answers(answer, lang, word, capsys):
+@pytest.mark.parametrize("lang", ["en", "bn"])
+def test_gradient_check_accepts_equivalent_answers(answer, lang, capsys):
     ch04.check_autograd_gradient(answer, lang=lang)
-    assert word in capsys.readouterr().out
+    assert success(lang, "autograd_gradient") in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
@@ -124,19 +126,19 @@ def sum_of_batch_means(w, X, y, batch_size):
 
 
 @pytest.mark.parametrize("answer", [accumulated_by_backward, accumulated_by_weighted_means])
-@pytest.mark.parametrize("lang, word", [("en", "correct"), ("bn", "সঠিক")])
-def test_accumulation_check_accepts_equivalent_answers(answer, lang, word, capsys):
+@pytest.mark.parametrize("lang", ["en", "bn"])
+def test_accumulation_check_accepts_equivalent_answers(answer, lang, capsys):
     ch04.check_accumulated_gradient(answer, lang=lang)
-    assert word in capsys.readouterr().out
+    assert success(lang, "accumulated_gradient") in capsys.readouterr().out
 
 
 def test_accumulation_check_rejects_unweighted_batch_means():
-    with pytest.raises(CheckFailed, match="batch_size=100: wrong value at index"):
+    with pytest.raises(CheckFailed, match="batch_size=100»: wrong value at index"):
         ch04.check_accumulated_gradient(mean_of_batch_means, lang="en")
 
 
 def test_accumulation_check_rejects_a_sum_of_means_in_bengali():
-    with pytest.raises(CheckFailed, match="ইনপুট diabetes, batch_size=100-এর জন্য"):
+    with pytest.raises(CheckFailed, match="«ডায়াবেটিস ডেটা, batch_size=100»-এর ক্ষেত্রে"):
         ch04.check_accumulated_gradient(sum_of_batch_means, lang="bn")
 
 
@@ -201,10 +203,10 @@ def step_with_a_summed_loss(model, X, y, lr):
 
 
 @pytest.mark.parametrize("answer", [step_zero_first, step_zero_after])
-@pytest.mark.parametrize("lang, word", [("en", "correct"), ("bn", "সঠিক")])
-def test_step_check_accepts_equivalent_answers(answer, lang, word, capsys):
+@pytest.mark.parametrize("lang", ["en", "bn"])
+def test_step_check_accepts_equivalent_answers(answer, lang, capsys):
     ch04.check_manual_sgd_step(answer, lang=lang)
-    assert word in capsys.readouterr().out
+    assert success(lang, "manual_sgd_step") in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
@@ -252,17 +254,17 @@ def test_step_check_expected_step_matches_torch_optim():
 # Every check reports an unanswered exercise, in both languages ------------------------------------
 
 
-@pytest.mark.parametrize("lang, text", [("en", "not answered yet"), ("bn", "এখনো উত্তর লেখা হয়নি")])
+@pytest.mark.parametrize("lang", ["en", "bn"])
 @pytest.mark.parametrize(
     "check",
     [ch04.check_autograd_gradient, ch04.check_accumulated_gradient, ch04.check_manual_sgd_step],
 )
-def test_every_check_reports_a_stub(check, lang, text):
-    def unanswered(*args):
+def test_every_check_reports_a_stub(check, lang):
+    def not_yet(*args):
         stub(lang)
 
-    with pytest.raises(CheckFailed, match=text):
-        check(unanswered, lang=lang)
+    with pytest.raises(CheckFailed, match=re.escape(unanswered(lang))):
+        check(not_yet, lang=lang)
 
 
 def test_checks_reject_something_that_is_not_a_function():

@@ -3,6 +3,8 @@ with a message in the reader's language, on wrong ones."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -10,7 +12,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from coursekit import torchtools
-from coursekit.checks import CheckFailed, stub
+from coursekit.checks import CheckFailed, stub, success, unanswered
 from coursekit.exercises import ch07
 
 # Exercise 1: fit_line --------------------------------------------------------------------------
@@ -47,10 +49,10 @@ def fit_line_too_short(x, y):
 
 
 @pytest.mark.parametrize("answer", [fit_line_sgd, fit_line_closed_form])
-@pytest.mark.parametrize(("lang", "word"), [("en", "correct"), ("bn", "সঠিক")])
-def test_fit_line_accepts_correct_answers(answer, lang, word, capsys):
+@pytest.mark.parametrize("lang", ["en", "bn"])
+def test_fit_line_accepts_correct_answers(answer, lang, capsys):
     ch07.check_fit_line(answer, lang=lang)
-    assert word in capsys.readouterr().out
+    assert success(lang, "fit_line") in capsys.readouterr().out
 
 
 def test_least_squares_line_matches_numpy_polyfit():
@@ -69,9 +71,9 @@ def test_fit_line_rejects_wrong_answers():
         ch07.check_fit_line(lambda x, y: None, lang="bn")
 
 
-@pytest.mark.parametrize(("lang", "text"), [("en", "not answered yet"), ("bn", "এখনো উত্তর")])
-def test_fit_line_reports_a_stub(lang, text):
-    with pytest.raises(CheckFailed, match=text):
+@pytest.mark.parametrize("lang", ["en", "bn"])
+def test_fit_line_reports_a_stub(lang):
+    with pytest.raises(CheckFailed, match=re.escape(unanswered(lang))):
         ch07.check_fit_line(lambda x, y: stub(lang), lang=lang)
 
 
@@ -133,10 +135,10 @@ def topk_accuracy_batch_mean(model, loader, k):
 
 
 @pytest.mark.parametrize("answer", [topk_accuracy, topk_accuracy_by_rank])
-@pytest.mark.parametrize(("lang", "word"), [("en", "correct"), ("bn", "সঠিক")])
-def test_topk_accepts_correct_answers(answer, lang, word, capsys):
+@pytest.mark.parametrize("lang", ["en", "bn"])
+def test_topk_accepts_correct_answers(answer, lang, capsys):
     ch07.check_topk_accuracy(answer, lang=lang)
-    assert word in capsys.readouterr().out
+    assert success(lang, "topk_accuracy") in capsys.readouterr().out
 
 
 def test_topk_names_the_missing_eval_and_no_grad():
@@ -151,7 +153,7 @@ def test_topk_names_the_missing_eval_and_no_grad():
 
 
 def test_topk_rejects_averaging_batch_accuracies():
-    with pytest.raises(CheckFailed, match="k=1: expected about"):
+    with pytest.raises(CheckFailed, match="«k=1»: expected about"):
         ch07.check_topk_accuracy(topk_accuracy_batch_mean, lang="en")
 
 
@@ -160,9 +162,9 @@ def test_topk_rejects_a_function_that_never_calls_the_model():
         ch07.check_topk_accuracy(lambda model, loader, k: 1.0, lang="en")
 
 
-@pytest.mark.parametrize(("lang", "text"), [("en", "not answered yet"), ("bn", "এখনো উত্তর")])
-def test_topk_reports_a_stub(lang, text):
-    with pytest.raises(CheckFailed, match=text):
+@pytest.mark.parametrize("lang", ["en", "bn"])
+def test_topk_reports_a_stub(lang):
+    with pytest.raises(CheckFailed, match=re.escape(unanswered(lang))):
         ch07.check_topk_accuracy(lambda model, loader, k: stub(lang), lang=lang)
 
 
@@ -197,10 +199,10 @@ def load_weights_returns_nothing(model, path):
 
 
 @pytest.mark.parametrize("answer", [load_weights, load_weights_with_coursekit])
-@pytest.mark.parametrize(("lang", "word"), [("en", "correct"), ("bn", "সঠিক")])
-def test_load_weights_accepts_correct_answers(answer, lang, word, capsys):
+@pytest.mark.parametrize("lang", ["en", "bn"])
+def test_load_weights_accepts_correct_answers(answer, lang, capsys):
     ch07.check_load_weights(answer, lang=lang)
-    assert word in capsys.readouterr().out
+    assert success(lang, "load_weights") in capsys.readouterr().out
 
 
 def test_load_weights_rejects_running_hidden_code():
@@ -228,7 +230,7 @@ def test_load_weights_rejects_ignoring_the_file():
         ch07.check_load_weights(lambda model, path: model, lang="en")
 
 
-@pytest.mark.parametrize(("lang", "text"), [("en", "not answered yet"), ("bn", "এখনো উত্তর")])
-def test_load_weights_reports_a_stub(lang, text):
-    with pytest.raises(CheckFailed, match=text):
+@pytest.mark.parametrize("lang", ["en", "bn"])
+def test_load_weights_reports_a_stub(lang):
+    with pytest.raises(CheckFailed, match=re.escape(unanswered(lang))):
         ch07.check_load_weights(lambda model, path: stub(lang), lang=lang)

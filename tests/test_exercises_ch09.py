@@ -3,11 +3,13 @@ with a message in the reader's language, on wrong ones and on an unanswered stub
 
 from __future__ import annotations
 
+import re
+
 import ml_dtypes
 import numpy as np
 import pytest
 
-from coursekit.checks import CheckFailed, stub
+from coursekit.checks import CheckFailed, stub, success, unanswered
 from coursekit.exercises import ch09
 
 # Exercise 1: rounding float32 to bfloat16 ------------------------------------------------------
@@ -46,10 +48,10 @@ def ties_away_from_zero(x):
 
 
 @pytest.mark.parametrize("answer", [bits_round_to_bfloat16, library_bfloat16, python_loop_bfloat16])
-@pytest.mark.parametrize("lang, word", [("en", "correct"), ("bn", "সঠিক")])
-def test_bfloat16_check_accepts_every_correct_rounding(answer, lang, word, capsys):
+@pytest.mark.parametrize("lang", ["en", "bn"])
+def test_bfloat16_check_accepts_every_correct_rounding(answer, lang, capsys):
     ch09.check_to_bfloat16(answer, lang=lang)
-    assert word in capsys.readouterr().out
+    assert success(lang, "to_bfloat16") in capsys.readouterr().out
 
 
 def test_bfloat16_test_values_contain_ties_and_overflow():
@@ -111,7 +113,7 @@ def output_stationary_shortcut(A, B):
 @pytest.mark.parametrize("answer", [output_stationary, output_stationary_shortcut])
 def test_systolic_check_accepts_correct_answers(answer, capsys):
     ch09.check_output_stationary(answer, lang="bn")
-    assert "সঠিক" in capsys.readouterr().out
+    assert success("bn", "output_stationary") in capsys.readouterr().out
 
 
 def test_simulation_in_the_test_agrees_with_the_tick_formula():
@@ -126,7 +128,7 @@ def test_simulation_in_the_test_agrees_with_the_tick_formula():
     [
         (lambda A, B: (A @ B, A.shape[0] + A.shape[1] + B.shape[1] - 1), "en", "number of ticks"),
         (lambda A, B: (A @ B, A.shape[0] + A.shape[1] + B.shape[1] - 1), "bn", "টিকের সংখ্যা"),
-        (lambda A, B: A @ B, "en", r"return a pair \(C, ticks\)"),
+        (lambda A, B: A @ B, "en", r"expected a tuple of 2 values \(C, ticks\)"),
         (lambda A, B: ((A @ B).T, 7), "en", r"the matrix C: expected shape \(2, 4\)"),
         (lambda A, B: (A @ B + 1, 7), "bn", "ম্যাট্রিক্স C"),
         (lambda A, B: (A @ B, 7.5), "en", "must be a whole number"),
@@ -164,7 +166,7 @@ def sum_of_shard_means(X, y, w, replicas):
 @pytest.mark.parametrize("answer", [allreduce_gradient, mean_of_shard_means])
 def test_allreduce_check_accepts_correct_answers(answer, capsys):
     ch09.check_allreduce_gradient(answer, lang="en")
-    assert "correct" in capsys.readouterr().out
+    assert success("en", "allreduce_gradient") in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("lang, text", [("en", "global batch size"), ("bn", "গ্লোবাল ব্যাচ")])
@@ -189,11 +191,11 @@ def test_allreduce_check_rejects_a_wrong_sign():
         (ch09.check_allreduce_gradient, 4),
     ],
 )
-@pytest.mark.parametrize("lang, text", [("en", "not answered yet"), ("bn", "এখনো উত্তর লেখা হয়নি")])
-def test_every_check_reports_a_stub(check, arity, lang, text):
-    def unanswered(*args):
+@pytest.mark.parametrize("lang", ["en", "bn"])
+def test_every_check_reports_a_stub(check, arity, lang):
+    def not_yet(*args):
         assert len(args) == arity
         stub(lang)
 
-    with pytest.raises(CheckFailed, match=text):
-        check(unanswered, lang=lang)
+    with pytest.raises(CheckFailed, match=re.escape(unanswered(lang))):
+        check(not_yet, lang=lang)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 
 import numpy as np
 import pytest
@@ -15,14 +16,11 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 import keras  # noqa: E402
 
-from coursekit.checks import CheckFailed, stub  # noqa: E402
+from coursekit.checks import CheckFailed, stub, success, unanswered  # noqa: E402
 from coursekit.exercises import ch12  # noqa: E402
 
-WORDS = [("en", "correct"), ("bn", "সঠিক")]
-STUB = [("en", "not answered yet"), ("bn", "এখনো উত্তর লেখা হয়নি")]
 
-
-def unanswered(*args):
+def not_answered(*args):
     stub("en")
 
 
@@ -73,10 +71,10 @@ def separable_same_padding(x, depthwise, pointwise):
 @pytest.mark.parametrize(
     "answer", [separable_with_loops, separable_with_keras_ops, separable_with_einsum]
 )
-@pytest.mark.parametrize("lang, word", WORDS)
-def test_separable_check_accepts_equivalent_answers(answer, lang, word, capsys):
+@pytest.mark.parametrize("lang", ["en", "bn"])
+def test_separable_check_accepts_equivalent_answers(answer, lang, capsys):
     ch12.check_separable_conv(answer, lang=lang)
-    assert word in capsys.readouterr().out
+    assert success(lang, "separable_conv") in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("lang, text", [("en", "without flipping"), ("bn", "না উল্টে")])
@@ -97,10 +95,10 @@ def test_separable_check_wants_valid_padding(lang, text):
         ch12.check_separable_conv(separable_same_padding, lang=lang)
 
 
-@pytest.mark.parametrize("lang, text", STUB)
-def test_separable_check_reports_a_stub(lang, text):
-    with pytest.raises(CheckFailed, match=text):
-        ch12.check_separable_conv(unanswered, lang=lang)
+@pytest.mark.parametrize("lang", ["en", "bn"])
+def test_separable_check_reports_a_stub(lang):
+    with pytest.raises(CheckFailed, match=re.escape(unanswered(lang))):
+        ch12.check_separable_conv(not_answered, lang=lang)
 
 
 def test_separable_check_stays_exact_under_the_tpu_dtype_policy(capsys):
@@ -112,7 +110,7 @@ def test_separable_check_stays_exact_under_the_tpu_dtype_policy(capsys):
         ch12.check_separable_conv(separable_with_loops, lang="en")
     finally:
         keras.mixed_precision.set_global_policy(previous)
-    assert "correct" in capsys.readouterr().out
+    assert success("en", "separable_conv") in capsys.readouterr().out
 
 
 def test_keras_separable_matches_the_loops():
@@ -164,10 +162,10 @@ def warmup_cosine_counting_from_zero(epoch, start, peak, rampup, total):
 
 
 @pytest.mark.parametrize("answer", [warmup_cosine, warmup_cosine_keras, warmup_cosine_sine])
-@pytest.mark.parametrize("lang, word", WORDS)
-def test_cosine_check_accepts_equivalent_answers(answer, lang, word, capsys):
+@pytest.mark.parametrize("lang", ["en", "bn"])
+def test_cosine_check_accepts_equivalent_answers(answer, lang, capsys):
     ch12.check_warmup_cosine(answer, lang=lang)
-    assert word in capsys.readouterr().out
+    assert success(lang, "warmup_cosine") in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("lang, text", [("en", "epoch 5: expected about 5e-05"), ("bn", "এপক 5:")])
@@ -181,10 +179,10 @@ def test_cosine_check_rejects_a_full_wave():
         ch12.check_warmup_cosine(warmup_cosine_full_wave, lang="en")
 
 
-@pytest.mark.parametrize("lang, text", STUB)
-def test_cosine_check_reports_a_stub(lang, text):
-    with pytest.raises(CheckFailed, match=text):
-        ch12.check_warmup_cosine(unanswered, lang=lang)
+@pytest.mark.parametrize("lang", ["en", "bn"])
+def test_cosine_check_reports_a_stub(lang):
+    with pytest.raises(CheckFailed, match=re.escape(unanswered(lang))):
+        ch12.check_warmup_cosine(not_answered, lang=lang)
 
 
 def test_reference_cosine_starts_at_the_peak_and_ends_at_zero():
@@ -246,10 +244,10 @@ def savings_of_every_convolution(model):
 
 
 @pytest.mark.parametrize("answer", [savings_from_weights, savings_from_configs])
-@pytest.mark.parametrize("lang, word", WORDS)
-def test_savings_check_accepts_equivalent_answers(answer, lang, word, capsys):
+@pytest.mark.parametrize("lang", ["en", "bn"])
+def test_savings_check_accepts_equivalent_answers(answer, lang, capsys):
     ch12.check_separable_savings(answer, lang=lang)
-    assert word in capsys.readouterr().out
+    assert success(lang, "separable_savings") in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
@@ -269,11 +267,11 @@ def test_savings_check_rejects_other_layers(lang, text):
 
 
 def test_savings_check_wants_a_pair_and_reports_a_stub():
-    with pytest.raises(CheckFailed, match="a pair"):
+    with pytest.raises(CheckFailed, match=r"2 values \(separable, ordinary\)"):
         ch12.check_separable_savings(lambda model: 5, lang="en")
-    for lang, text in STUB:
-        with pytest.raises(CheckFailed, match=text):
-            ch12.check_separable_savings(unanswered, lang=lang)
+    for lang in ("en", "bn"):
+        with pytest.raises(CheckFailed, match=re.escape(unanswered(lang))):
+            ch12.check_separable_savings(not_answered, lang=lang)
 
 
 def test_separable_counts_match_keras_on_xception_sized_layers():

@@ -1,4 +1,4 @@
-"""coursekit.flowers: the search order, verification with a stamp, the offline download path,
+"""coursekit.data.flowers: the search order, verification with a stamp, the offline download path,
 decoded arrays and TFRecord shards written once and atomically, and the deterministic split of
 both loaders (the backend-neutral PyDataset and the TensorFlow-only tf.data one).
 
@@ -20,8 +20,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from coursekit import flowers
-from coursekit.datasets import DataError
+from coursekit.data import flowers
+from coursekit.data.store import DataError
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 FAKE_CLASSES = {"daisy": 3, "roses": 4, "tulips": 5}

@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from coursekit import glossary
-from coursekit.glossary import Entry, GlossaryError, Rejected
+from coursekit.authoring import glossary
+from coursekit.authoring.glossary import Entry, GlossaryError, Rejected
+from coursekit.lang import LANGS
 
 ROOT = Path(__file__).resolve().parents[1]
 GLOSSARY = ROOT / "glossary.yml"
@@ -56,7 +57,7 @@ def test_every_entry_has_all_fields(raw_entries):
             assert key in raw, f"{name}: field '{key}' is missing"
         for key in ("id", "en", "bn"):
             assert isinstance(raw[key], str) and raw[key].strip(), f"{name}: '{key}' is empty"
-        for lang in ("en", "bn"):
+        for lang in LANGS:
             text = raw["def"].get(lang)
             assert isinstance(text, str) and text.strip(), f"{name}: def.{lang} is empty"
             assert "\n" not in text.strip(), f"{name}: def.{lang} must be one line"
@@ -276,7 +277,7 @@ def test_command_line_check_fails_on_a_calque(tmp_path):
     page = tmp_path / "99-test.md"
     page.write_text("প্রতিটি এপক নয়, প্রতিটি যুগ।\n", encoding="utf-8")
     result = subprocess.run(
-        [sys.executable, "-m", "coursekit.glossary", str(page)],
+        [sys.executable, "-m", "coursekit.authoring.glossary", str(page)],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -308,7 +309,7 @@ def test_bengali_order_follows_the_alphabet():
     assert ordered == ["১×১", "অক্ষ", "অ্যারে", "আকার", "কথা", "কা", "ক্ষয়", "Adam", "TPU"]
 
 
-@pytest.mark.parametrize("lang", ["bn", "en"])
+@pytest.mark.parametrize("lang", LANGS)
 def test_table_has_one_anchored_row_per_concept_in_order(entries, lang):
     from docutils import nodes
 
@@ -321,23 +322,23 @@ def test_table_has_one_anchored_row_per_concept_in_order(entries, lang):
     assert first_terms == [e.term(lang) for e in glossary.sorted_entries(entries, lang)]
 
 
-@pytest.mark.parametrize("lang", ["bn", "en"])
-def test_glossary_pages_exist_as_plain_pages_with_the_directive(lang):
+@pytest.mark.parametrize(("lang", "title"), [("bn", "# পরিভাষা"), ("en", "# Glossary")])
+def test_glossary_pages_exist_as_plain_pages_with_the_directive(lang, title):
     page = ROOT / "chapters" / lang / "glossary.md"
     text = page.read_text(encoding="utf-8")
     assert not text.startswith("---"), f"{page} must be a plain page, without front matter"
     assert "```{course-glossary}" in text and f":lang: {lang}" in text
-    title = {"bn": "# পরিভাষা", "en": "# Glossary"}[lang]
     assert text.startswith(title + "\n")
 
 
 def test_directive_renders_the_table_with_anchors_and_labels(tmp_path):
-    """A small Sphinx site: the glossary page builds without warnings, links reach its rows."""
+    """A small Sphinx site: the glossary page builds without warnings, with its stylesheet, and
+    links reach its rows."""
     pytest.importorskip("myst_parser")
     src = tmp_path / "src"
     src.mkdir()
     (src / "conf.py").write_text(
-        "extensions = ['myst_parser', 'coursekit.glossary']\n"
+        "extensions = ['myst_parser', 'coursekit.authoring.glossary']\n"
         f"course_glossary_path = {str(GLOSSARY)!r}\n",
         encoding="utf-8",
     )
@@ -357,6 +358,9 @@ def test_directive_renders_the_table_with_anchors_and_labels(tmp_path):
     html = (tmp_path / "out" / "glossary.html").read_text(encoding="utf-8")
     assert 'id="term-bias"' in html
     assert "পক্ষপাত" in html and "বায়াস" in html
+    assert 'href="_static/glossary.css' in html, "the table's stylesheet is not linked"
+    css = (tmp_path / "out" / "_static" / "glossary.css").read_text(encoding="utf-8")
+    assert "table.course-glossary" in css
     index = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
     assert 'href="glossary.html#term-bias"' in index
 

@@ -27,7 +27,7 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 import keras  # noqa: E402
 
 from coursekit import pretrained  # noqa: E402
-from coursekit.datasets import DataError  # noqa: E402
+from coursekit.data.store import DataError  # noqa: E402
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from jupytext.compare import compare_notebooks
 
-from coursekit import book
-from coursekit.codecompare import code_fingerprint, first_difference
+from coursekit.authoring import book
+from coursekit.authoring.codecompare import code_fingerprint, first_difference
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = book.chapter_sources(ROOT)

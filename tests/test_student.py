@@ -15,8 +15,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from coursekit import book, cli, student
-from coursekit.checks import MESSAGES
+from coursekit.authoring import book, cli, student
+from coursekit.checks import unanswered
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = book.notebook_sources(ROOT)
@@ -79,7 +79,7 @@ def test_checks_fail_on_the_stub_and_pass_on_the_solution(md, tmp_path):
     lang = book.lang_of(md)
     teacher = book.read_markdown_notebook(md)
     learner = student.student_notebook(md)
-    stub_message = MESSAGES[lang]["stub"]
+    stub_message = unanswered(lang)
     client = NotebookClient(
         nbformat.from_dict(teacher),  # scratch copy: the client stores each run cell in it
         kernel_name="python3",

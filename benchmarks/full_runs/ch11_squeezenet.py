@@ -123,8 +123,9 @@ def main(argv: list[str] | None = None) -> None:
 
     import keras
 
-    from coursekit import flowers, squeezenet
-    from coursekit.book import write_atomic
+    from coursekit import squeezenet
+    from coursekit.data import flowers
+    from coursekit.files import write_atomic
 
     keras.mixed_precision.set_global_policy(hw.precision)
     batch = hw.global_batch_size(PER_REPLICA)

@@ -10,25 +10,32 @@ networks, with PyTorch's names so that what you learn here transfers::
     x.grad  # array([2., 4., 6.], dtype=float32)
 
 Modules: :mod:`~chhotograd.engine` (the operations and their backward rules),
-:mod:`~chhotograd.autograd` (the graph walk), :mod:`~chhotograd.functional`,
-:mod:`~chhotograd.nn` and :mod:`~chhotograd.optim`.
+:mod:`~chhotograd.autograd` (the graph walk), :mod:`~chhotograd.functional` (neural-network
+operations), :mod:`~chhotograd.nn`, :mod:`~chhotograd.optim`, and :mod:`~chhotograd.calculus`
+(``jacobian``, ``vjp`` and ``gradcheck``, for any function from tensors to a tensor).
 """
 
-from . import functional, nn, optim
+from . import calculus, functional, nn, optim
 from .autograd import is_grad_enabled, no_grad, to_dot
+from .calculus import GradcheckError, gradcheck, jacobian, vjp
 from .engine import Tensor, tensor
 from .nn import manual_seed
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "GradcheckError",
     "Tensor",
+    "calculus",
     "functional",
+    "gradcheck",
     "is_grad_enabled",
+    "jacobian",
     "manual_seed",
     "nn",
     "no_grad",
     "optim",
     "tensor",
     "to_dot",
+    "vjp",
 ]

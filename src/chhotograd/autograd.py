@@ -75,13 +75,12 @@ def backward(root, seed: np.ndarray) -> None:
     is processed only after all its children: the reverse of the topological order.
     """
     grads = {id(root): seed}
-    kept = {id(seed)}  # arrays that someone outside the pass holds: the caller's seed, stored grads
     for node in reversed(topological_order(root)):
         g = grads.pop(id(node), None)
         if g is None:  # every path to root went through a rule that returned None
             continue
         if node._backward is None or node._retains_grad:
-            _store_grad(node, g, kept)
+            _store_grad(node, g)
         if node._backward is None:
             continue
         for parent, parent_grad in zip(node._parents, node._backward(g), strict=True):
@@ -97,19 +96,13 @@ def backward(root, seed: np.ndarray) -> None:
             grads[key] = parent_grad if key not in grads else grads[key] + parent_grad
 
 
-def _store_grad(node, g, kept: set) -> None:
-    """Accumulate ``g`` into ``node.grad``, which must end up an array that no one else holds."""
-    if type(g) is not np.ndarray or g.dtype != node.data.dtype:
-        g = np.asarray(g, dtype=node.data.dtype).copy()
-    if node.grad is None:
-        # A rule may hand the same array to two inputs (a + b) or return a view (reshape, a
-        # broadcast): keep a copy then, so changing one .grad in place never changes another.
-        if not g.flags.owndata or id(g) in kept:
-            g = g.copy()
-        kept.add(id(g))
-        node.grad = g
-    else:
-        node.grad = node.grad + g
+def _store_grad(node, g) -> None:
+    """Add ``g`` into ``node.grad``, in the node's dtype."""
+    g = np.asarray(g, dtype=node.data.dtype)
+    # Copy the first gradient, so that each .grad is an array of its own: g may be the caller's
+    # seed, the very array another input received too (a + b hands both the same g), or a view
+    # (reshape). A later gradient is added out of place, which makes a new array anyway.
+    node.grad = g.copy() if node.grad is None else node.grad + g
 
 
 def to_dot(root, names: dict | None = None) -> str:

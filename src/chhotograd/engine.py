@@ -448,25 +448,19 @@ def tensor(data, requires_grad: bool = False, dtype=None) -> Tensor:
 
 
 # --------------------------------------------------------------------- helpers for operations
-_new_tensor = object.__new__
-
-
 def _from_op(data, parents: tuple, backward, op: str) -> Tensor:
-    """The result of an operation: ``data``, and (when grad mode is on and some parent requires
-    grad) the parents and the rule to call during backward. Skips ``Tensor.__init__``'s checks,
-    which an operation's own result does not need.
+    """A new Tensor holding an operation's result ``data``.
+
+    It records ``parents`` and the rule ``backward`` only when there is something to record:
+    grad mode is on and some parent requires grad. Otherwise it is a constant, like a new leaf.
     """
-    out = _new_tensor(Tensor)
-    out.data = data if type(data) is np.ndarray else np.asarray(data)  # NumPy gives 0-d scalars
-    out.grad = None
-    out._op = op
-    out._retains_grad = False
-    if autograd._grad_enabled:
-        for parent in parents:
-            if parent.requires_grad:
-                out.requires_grad, out._parents, out._backward = True, parents, backward
-                return out
-    out.requires_grad, out._parents, out._backward = False, (), None
+    out = Tensor.__new__(Tensor)  # skip __init__: its checks are for data from outside
+    out.data = np.asarray(data)  # NumPy returns a scalar, not a 0-d array, from a full reduction
+    out.grad, out._op, out._retains_grad = None, op, False
+    if autograd._grad_enabled and any(parent.requires_grad for parent in parents):
+        out.requires_grad, out._parents, out._backward = True, parents, backward
+    else:
+        out.requires_grad, out._parents, out._backward = False, (), None
     return out
 
 

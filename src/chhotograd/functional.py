@@ -1,9 +1,9 @@
-"""Neural-network operations and calculus tools, as in ``torch.nn.functional``.
+"""Neural-network operations, as in ``torch.nn.functional``.
 
-The operations here (linear, softmax, cross entropy, convolution, pooling) are each one node in
-the graph with a hand-written backward rule: shorter graphs, and the classic formulas
-("softmax minus one-hot") where students can see them. ``jacobian``, ``vjp`` and ``gradcheck``
-look at any function from tensors to a tensor.
+Each operation here (linear, softmax, cross entropy, convolution, pooling) is one node in the
+graph with a hand-written backward rule: shorter graphs, and the classic formulas ("softmax minus
+one-hot") where students can see them. The calculus tools (``jacobian``, ``vjp``,
+``gradcheck``) live in :mod:`chhotograd.calculus`.
 """
 
 from __future__ import annotations
@@ -11,15 +11,11 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .autograd import no_grad
 from .engine import Tensor, _from_op
 
 __all__ = [
-    "GradcheckError",
     "conv2d",
     "cross_entropy",
-    "gradcheck",
-    "jacobian",
     "linear",
     "log_softmax",
     "max_pool2d",
@@ -28,7 +24,6 @@ __all__ = [
     "sigmoid",
     "softmax",
     "tanh",
-    "vjp",
 ]
 
 
@@ -253,108 +248,3 @@ def max_pool2d(x: Tensor, kernel_size, stride=None) -> Tensor:
         return (grad,)
 
     return _from_op(data, (x,), backward, "max_pool2d")
-
-
-# --------------------------------------------------------------------- calculus tools
-def _leaf(value) -> Tensor:
-    """A fresh leaf that requires grad, holding a copy of ``value`` (so the caller's tensor keeps
-    its own ``grad`` untouched)."""
-    data = value.data if isinstance(value, Tensor) else Tensor(value).data
-    return Tensor(data.copy(), requires_grad=True)
-
-
-def jacobian(f, x) -> np.ndarray:
-    """The full Jacobian of ``f`` at ``x``: J[i..., j...] = d f(x)[i...] / d x[j...].
-
-    Returns an ndarray of shape ``f(x).shape + x.shape``, one backward pass per output element.
-    """
-    x = _leaf(x)
-    out = f(x)
-    jac = np.zeros(out.data.shape + x.data.shape, dtype=np.result_type(out.data, x.data))
-    if not out.requires_grad:  # f does not depend on x
-        return jac
-    rows = jac.reshape(out.data.size, x.data.size)
-    for i in range(out.data.size):
-        seed = np.zeros(out.data.shape, dtype=out.data.dtype)
-        seed.flat[i] = 1
-        x.grad = None
-        out.backward(seed)
-        if x.grad is not None:
-            rows[i] = x.grad.ravel()
-    return jac
-
-
-def vjp(f, x, v) -> tuple[np.ndarray, np.ndarray]:
-    """``(f(x), vᵀJ)``: the value and the vector-Jacobian product, ``v`` of ``f(x)``'s shape,
-    the product of ``x``'s shape. One backward pass: this is what ``backward(gradient=v)`` does.
-    """
-    x = _leaf(x)
-    out = f(x)
-    if out.requires_grad:
-        out.backward(v)
-    grad = x.grad if x.grad is not None else np.zeros_like(x.data)
-    return out.data, grad
-
-
-class GradcheckError(AssertionError):
-    """Raised by :func:`gradcheck` when backward disagrees with central differences."""
-
-
-def gradcheck(f, *inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3) -> bool:
-    """Check ``f``'s backward against central differences, (f(x+eps) - f(x-eps)) / 2eps.
-
-    Every floating input (a Tensor, unless it has ``requires_grad=False``, or an ndarray) is
-    checked, as a float64 copy; other inputs are passed through unchanged. Each entry of the
-    Jacobian must satisfy |backward - numerical| <= atol + rtol·|numerical|. Returns True, or
-    raises :class:`GradcheckError` naming the worst entry.
-    """
-    args, checked = [], []
-    for i, value in enumerate(inputs):
-        floating = isinstance(value, Tensor | np.ndarray) and np.asarray(value).dtype.kind == "f"
-        if floating and not (isinstance(value, Tensor) and not value.requires_grad):
-            args.append(Tensor(np.array(value, dtype=np.float64), requires_grad=True))
-            checked.append(i)
-        else:
-            args.append(value)
-    out = f(*args)
-    size = out.data.size
-
-    # Backward: row i of each input's Jacobian comes from seeding output element i with 1.
-    analytic = {i: np.zeros((size, args[i].data.size)) for i in checked}
-    if out.requires_grad:
-        for row in range(size):
-            seed = np.zeros(out.data.shape, dtype=out.data.dtype)
-            seed.flat[row] = 1
-            for i in checked:
-                args[i].grad = None
-            out.backward(seed)
-            for i in checked:
-                if args[i].grad is not None:
-                    analytic[i][row] = args[i].grad.ravel()
-
-    # Central differences: column j of each input's Jacobian from nudging input element j.
-    with no_grad():
-        for i in checked:
-            flat = args[i].data.reshape(-1)  # a view: writing to it nudges the input itself
-            numerical = np.zeros_like(analytic[i])
-            for j in range(flat.size):
-                original = flat[j]
-                flat[j] = original + eps
-                plus = np.array(f(*args).data, dtype=np.float64)
-                flat[j] = original - eps
-                minus = np.array(f(*args).data, dtype=np.float64)
-                flat[j] = original
-                numerical[:, j] = (plus - minus).ravel() / (2 * eps)
-            error = np.abs(analytic[i] - numerical) - (atol + rtol * np.abs(numerical))
-            error[np.isnan(error)] = np.inf  # a NaN anywhere is a failure, and the worst one
-            if np.any(error > 0):
-                row, col = np.unravel_index(np.argmax(error), error.shape)
-                out_index = [int(k) for k in np.unravel_index(row, out.data.shape)]
-                in_index = [int(k) for k in np.unravel_index(col, args[i].data.shape)]
-                ours, theirs = float(analytic[i][row, col]), float(numerical[row, col])
-                raise GradcheckError(
-                    f"gradcheck failed for input {i}: d out{out_index} / d input{in_index} is "
-                    f"{ours!r} by backward but {theirs!r} by central differences (allowed "
-                    f"difference {atol + rtol * abs(theirs):.3g})"
-                )
-    return True

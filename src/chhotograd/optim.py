@@ -16,6 +16,8 @@ __all__ = ["SGD", "Adam", "Optimizer"]
 class Optimizer:
     """Holds the parameters (an iterable of Tensors) and clears their gradients."""
 
+    weight_decay = 0.0
+
     def __init__(self, params):
         self.params = list(params)
         if not self.params:
@@ -28,6 +30,17 @@ class Optimizer:
 
     def step(self) -> None:
         raise NotImplementedError
+
+    def _gradients(self):
+        """(index, parameter, g) for each parameter whose ``grad`` is not None, with
+        g = grad + weight_decay·p (L2 weight decay adds weight_decay/2·|p|² to the loss)."""
+        for i, p in enumerate(self.params):
+            if p.grad is None:
+                continue
+            g = p.grad
+            if self.weight_decay:
+                g = g + self.weight_decay * p.data
+            yield i, p, g
 
 
 class SGD(Optimizer):
@@ -43,12 +56,7 @@ class SGD(Optimizer):
         self.buffers: list[np.ndarray | None] = [None] * len(self.params)
 
     def step(self) -> None:
-        for i, p in enumerate(self.params):
-            if p.grad is None:
-                continue
-            g = p.grad
-            if self.weight_decay:
-                g = g + self.weight_decay * p.data
+        for i, p, g in self._gradients():
             if self.momentum:
                 if self.buffers[i] is None:
                     self.buffers[i] = g.copy()
@@ -82,12 +90,7 @@ class Adam(Optimizer):
 
     def step(self) -> None:
         beta1, beta2 = self.betas
-        for i, p in enumerate(self.params):
-            if p.grad is None:
-                continue
-            g = p.grad
-            if self.weight_decay:
-                g = g + self.weight_decay * p.data
+        for i, p, g in self._gradients():
             if self.m[i] is None:
                 self.m[i], self.v[i] = np.zeros_like(p.data), np.zeros_like(p.data)
             self.steps[i] += 1

@@ -1,17 +1,23 @@
 """coursekit: the helpers every chapter of the course shares.
 
 A chapter's first code cell calls :func:`start`, which prints the run mode, prepares matplotlib
-for Bengali and Latin text, and quiets TensorFlow's start-up log.
+for Bengali and Latin text, and quiets TensorFlow's start-up log. ARCHITECTURE.md in the
+repository lists the modules: what notebooks import (here), the exercise checks
+(``coursekit.checks``, ``coursekit.exercises``) and the tools that build the book
+(``coursekit.authoring``, which no notebook imports).
 """
 
 from __future__ import annotations
 
+from .lang import LANGS, Messages, check_lang
 from .mode import ModeError, detect_accelerator, is_quick, run_mode
 from .plotting import setup_plotting
-from .tf import silence_tensorflow
+from .quiet import silence_tensorflow
 
 __all__ = [
+    "LANGS",
     "ModeError",
+    "check_lang",
     "detect_accelerator",
     "is_quick",
     "run_mode",
@@ -19,8 +25,6 @@ __all__ = [
     "silence_tensorflow",
     "start",
 ]
-
-LANGS = ("bn", "en")
 
 _MODE_MESSAGES = {
     "en": {
@@ -40,12 +44,7 @@ _MODE_MESSAGES = {
         ),
     },
 }
-
-
-def check_lang(lang: str) -> str:
-    if lang not in LANGS:
-        raise ValueError(f"lang={lang!r} is not one of the course's languages {LANGS}.")
-    return lang
+_MODE_TEXT = Messages(_MODE_MESSAGES)
 
 
 def start(lang: str = "en") -> str:
@@ -54,7 +53,6 @@ def start(lang: str = "en") -> str:
     silence_tensorflow()
     mode = run_mode()
     setup_plotting()
-    messages = _MODE_MESSAGES[lang]
-    print(messages[mode])
-    print(messages["how"])
+    print(_MODE_TEXT(lang, mode))
+    print(_MODE_TEXT(lang, "how"))
     return mode

@@ -1,8 +1,10 @@
 """Exercise checks that answer in the reader's language.
 
-A check either prints a short success line or raises :class:`CheckFailed`, whose message says
-what is wrong (not answered yet, wrong type, wrong shape, wrong value and where). In Jupyter the
-failure shows as that message alone, without a traceback from inside the checker.
+A check either prints its success line (:func:`success`) or fails through :func:`fail`, the one
+way a check fails: it raises :class:`CheckFailed`, whose message names the check, the case that
+went wrong if there is one, and what is wrong (not answered yet, wrong type, wrong shape, wrong
+value and where). In Jupyter the failure shows as that message alone, without a traceback from
+inside the checker.
 
 Checks compare against values the checker computes itself, with tolerances, so any correct
 answer passes, not only the reference solution.
@@ -10,16 +12,46 @@ answer passes, not only the reference solution.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn
 
 import numpy as np
 
-MESSAGES = {
+from .lang import Messages
+
+__all__ = [
+    "UNANSWERED",
+    "AnswerStub",
+    "CheckFailed",
+    "Messages",
+    "as_numpy",
+    "call_answer",
+    "check_function",
+    "check_value",
+    "compare",
+    "fail",
+    "keras_model",
+    "message",
+    "passed",
+    "shape_problem",
+    "stub",
+    "success",
+    "unanswered",
+    "unpack",
+]
+
+# The general messages of every chapter's checks; a chapter's own live in its module.
+_MESSAGES = {
     "en": {
         "ok": "✔ {name}: correct.",
         "fail": "✘ {name}: {detail}",
-        "stub": "not answered yet: replace the line that raises with your code, then run the cell.",
+        # A case is an input ("w=0.5, b=-1.0") or a description ("6 random photos"): quoted, it
+        # reads as a label either way.
+        "fail_case": "✘ {name}, case «{case}»: {detail}",
+        "unanswered": (
+            "not answered yet: replace the line that raises with your code, then run the cell."
+        ),
+        "write_here": "Write your answer here (replace this line with your code).",
         "not_callable": "expected a function, got {got}.",
         "wrong_type": "expected a number or an array, got {got}.",
         "not_finite": "the answer contains NaN or infinity.",
@@ -27,14 +59,23 @@ MESSAGES = {
         "wrong_len": "expected {expected} values, got {got}.",
         "wrong_scalar": "expected about {expected:.6g}, got {got:.6g}.",
         "wrong_entry": "wrong value at index {index}: expected about {expected:.6g}, got {got:.6g}.",  # noqa: E501
-        "raised": "your function raised {error} for the input {case}.",
-        "case": "for the input {case}: {detail}",
+        "raised": "your function raised {error}.",
         "mutated": "your function changed its input {arg} in place; work on a copy ({arg}.copy()).",
+        "not_parts": "expected a tuple of {n} values ({names}), got {got}.",
+        "parts_len": "expected {n} values ({names}), got {got}.",
+        "part": "{part}: {detail}",
+        "not_keras_tensor": "expected the output of a layer (a Keras tensor), got {got}.",
+        "out_shape": "the output has shape {got}, expected {expected}.",
+        "keras_error": "Keras could not build a model from your answer: {error}",
     },
     "bn": {
         "ok": "✔ {name}: সঠিক।",
         "fail": "✘ {name}: {detail}",
-        "stub": "এখনো উত্তর লেখা হয়নি: যে লাইনটি error তোলে সেটি সরিয়ে আপনার কোড লিখুন, তারপর সেলটি চালান।",
+        "fail_case": "✘ {name}, «{case}»-এর ক্ষেত্রে: {detail}",
+        "unanswered": (
+            "এখনো উত্তর লেখা হয়নি: যে লাইনটি error তোলে সেটি সরিয়ে আপনার কোড লিখুন, তারপর সেলটি চালান।"
+        ),
+        "write_here": "এখানে আপনার উত্তর লিখুন (এই লাইনটির জায়গায় আপনার কোড লিখুন)।",
         "not_callable": "একটি ফাংশন আশা করা হয়েছিল, পাওয়া গেছে {got}।",
         "wrong_type": "একটি সংখ্যা বা অ্যারে আশা করা হয়েছিল, পাওয়া গেছে {got}।",
         "not_finite": "উত্তরে NaN বা অসীম (infinity) মান আছে।",
@@ -42,11 +83,18 @@ MESSAGES = {
         "wrong_len": "{expected}টি মান হওয়ার কথা, পাওয়া গেছে {got}টি।",
         "wrong_scalar": "মান হওয়ার কথা প্রায় {expected:.6g}, পাওয়া গেছে {got:.6g}।",
         "wrong_entry": "ইনডেক্স {index}-এ মান ভুল: হওয়ার কথা প্রায় {expected:.6g}, পাওয়া গেছে {got:.6g}।",
-        "raised": "ইনপুট {case}-এর জন্য আপনার ফাংশন {error} তুলেছে।",
-        "case": "ইনপুট {case}-এর জন্য: {detail}",
+        "raised": "আপনার ফাংশন এই error তুলেছে: {error}।",
         "mutated": "আপনার ফাংশন ইনপুট {arg}-কে বদলে দিয়েছে; একটি কপি নিয়ে কাজ করুন ({arg}.copy())।",
+        "not_parts": "{n}টি মানের একটি টাপল ({names}) আশা করা হয়েছিল, পাওয়া গেছে {got}।",
+        "parts_len": "{n}টি মান ({names}) হওয়ার কথা, পাওয়া গেছে {got}টি।",
+        "part": "{part}: {detail}",
+        "not_keras_tensor": "একটি লেয়ারের আউটপুট (একটি Keras টেনসর) আশা করা হয়েছিল, পাওয়া গেছে {got}।",
+        "out_shape": "আউটপুটের আকৃতি {got}, হওয়ার কথা {expected}।",
+        "keras_error": "আপনার উত্তর থেকে Keras মডেল বানানো যায়নি: {error}",
     },
 }
+
+_text = Messages(_MESSAGES)
 
 
 class CheckFailed(AssertionError):
@@ -79,51 +127,33 @@ UNANSWERED = _Unanswered()
 
 
 def message(lang: str, key: str, **kw: Any) -> str:
-    if lang not in MESSAGES:
-        raise ValueError(f"lang={lang!r}: checks speak {sorted(MESSAGES)}.")
-    return MESSAGES[lang][key].format(**kw)
+    """One of the general check messages above, in ``lang``."""
+    return _text(lang, key, **kw)
 
 
-def fail(lang: str, name: str, key: str, **kw: Any) -> NoReturn:
-    raise CheckFailed(message(lang, "fail", name=name, detail=message(lang, key, **kw)))
+def success(lang: str, name: str) -> str:
+    """The line a check prints when the answer is right: "✔ name: correct." in ``lang``."""
+    return _text(lang, "ok", name=name)
 
 
-def fail_with(lang: str, name: str, detail: str) -> NoReturn:
-    """Fail the check ``name`` with a ``detail`` already written in ``lang``."""
-    raise CheckFailed(message(lang, "fail", name=name, detail=detail))
-
-
-class Messages:
-    """A chapter's own check messages, one table per language the checks speak.
-
-    ``text = Messages({"en": {...}, "bn": {...}})``; then ``text(lang, key, **kw)`` formats the
-    message (a value that is not a string, such as a tuple of names, is returned as it is). The
-    tables must cover the same languages as :data:`MESSAGES` and hold the same keys, so a message
-    added in one language and forgotten in the other is caught when the module is imported.
-    """
-
-    def __init__(self, tables: dict[str, dict[str, Any]]):
-        if set(tables) != set(MESSAGES):
-            raise ValueError(
-                f"message tables for {sorted(tables)}; checks speak {sorted(MESSAGES)}"
-            )
-        keys = {lang: set(table) for lang, table in tables.items()}
-        first, *rest = sorted(keys)
-        for lang in rest:
-            if keys[lang] != keys[first]:
-                missing = sorted(keys[first] ^ keys[lang])
-                raise ValueError(f"the '{first}' and '{lang}' message tables differ in {missing}")
-        self.tables = tables
-
-    def __call__(self, lang: str, key: str, **kw: Any) -> Any:
-        if lang not in self.tables:
-            raise ValueError(f"lang={lang!r}: checks speak {sorted(self.tables)}.")
-        value = self.tables[lang][key]
-        return value.format(**kw) if isinstance(value, str) else value
+def unanswered(lang: str) -> str:
+    """What a check says about a stub the student has not replaced yet, in ``lang``."""
+    return _text(lang, "unanswered")
 
 
 def passed(lang: str, name: str) -> None:
-    print(message(lang, "ok", name=name))
+    print(success(lang, name))
+
+
+def fail(lang: str, name: str, detail: str, *, case: str | None = None) -> NoReturn:
+    """Fail the check ``name``: raise CheckFailed with ``detail``, already written in ``lang``.
+
+    ``case`` names what the check was trying when the answer went wrong: the inputs
+    ("W.shape=(3, 4)") or a description ("6 random photos"), also in ``lang``.
+    """
+    if case is None:
+        raise CheckFailed(_text(lang, "fail", name=name, detail=detail))
+    raise CheckFailed(_text(lang, "fail_case", name=name, case=case, detail=detail))
 
 
 def _type_name(value: Any) -> str:
@@ -146,20 +176,20 @@ def as_numpy(value: Any, *, float64: bool = False) -> Any:
 def shape_problem(got: Any, shape: tuple[int, ...], *, lang: str) -> str | None:
     """Return None when ``got`` is a finite number/array of ``shape``, else why not."""
     if got is UNANSWERED:
-        return message(lang, "stub")
+        return unanswered(lang)
     got = as_numpy(got)
     if isinstance(got, (str, bytes)) or got is None:
-        return message(lang, "wrong_type", got=_type_name(got))
+        return _text(lang, "wrong_type", got=_type_name(got))
     try:
         got_arr = np.asarray(got, dtype=np.float64)
     except (TypeError, ValueError):
-        return message(lang, "wrong_type", got=_type_name(got))
+        return _text(lang, "wrong_type", got=_type_name(got))
     if got_arr.shape != tuple(shape):
         if len(shape) == 1 and got_arr.ndim == 1:
-            return message(lang, "wrong_len", expected=shape[0], got=got_arr.shape[0])
-        return message(lang, "wrong_shape", expected=tuple(shape), got=got_arr.shape)
+            return _text(lang, "wrong_len", expected=shape[0], got=got_arr.shape[0])
+        return _text(lang, "wrong_shape", expected=tuple(shape), got=got_arr.shape)
     if not np.all(np.isfinite(got_arr)):
-        return message(lang, "not_finite")
+        return _text(lang, "not_finite")
     return None
 
 
@@ -176,12 +206,12 @@ def compare(
     if not bad.any():
         return None
     if exp_arr.ndim == 0:
-        return message(lang, "wrong_scalar", expected=float(exp_arr), got=float(got_arr))
+        return _text(lang, "wrong_scalar", expected=float(exp_arr), got=float(got_arr))
     # Name the worst entry, so the student knows where to look.
     err = np.where(bad, np.abs(got_arr - exp_arr), -1.0)
     index = np.unravel_index(int(np.argmax(err)), exp_arr.shape)
     index_text = index[0] if len(index) == 1 else tuple(int(i) for i in index)
-    return message(
+    return _text(
         lang,
         "wrong_entry",
         index=index_text,
@@ -202,23 +232,53 @@ def check_value(
     """Pass when ``got`` is close to ``expected``; otherwise raise CheckFailed saying how."""
     problem = compare(got, expected, lang=lang, rtol=rtol, atol=atol)
     if problem is not None:
-        raise CheckFailed(message(lang, "fail", name=name, detail=problem))
+        fail(lang, name, problem)
     passed(lang, name)
 
 
-def call_answer(fn: Any, args: Sequence[Any], *, name: str, lang: str, case: str) -> Any:
-    """Call the student's function; turn a stub or a crash into a CheckFailed."""
+def call_answer(
+    fn: Any,
+    args: Sequence[Any],
+    *,
+    name: str,
+    lang: str,
+    case: str,
+    read_only: Mapping[int, str] | None = None,
+) -> Any:
+    """Call the student's function; turn a stub or a crash into a CheckFailed.
+
+    ``read_only`` maps the positions of array arguments the function must not change to the
+    names the student knows them by; changing one in place fails the case.
+    """
     if fn is UNANSWERED:
-        fail(lang, name, "stub")
+        fail(lang, name, unanswered(lang))
     if not callable(fn):
-        fail(lang, name, "not_callable", got=_type_name(fn))
+        fail(lang, name, _text(lang, "not_callable", got=_type_name(fn)))
+    before = {i: np.array(args[i], copy=True) for i in (read_only or {})}
     try:
-        return fn(*args)
+        got = fn(*args)
     except AnswerStub:
-        fail(lang, name, "stub")
+        fail(lang, name, unanswered(lang))
     except Exception as exc:  # the student's code may raise anything
-        fail(lang, name, "raised", error=f"{type(exc).__name__}: {exc}", case=case)
-    return None  # unreachable
+        fail(lang, name, _text(lang, "raised", error=f"{type(exc).__name__}: {exc}"), case=case)
+    for i, arg in (read_only or {}).items():
+        if not np.array_equal(args[i], before[i]):
+            fail(lang, name, _text(lang, "mutated", arg=arg), case=case)
+    return got
+
+
+def unpack(
+    got: Any, names: Sequence[str], *, name: str, lang: str, case: str | None = None
+) -> list[Any]:
+    """The answer's parts, when it is a tuple or a list of ``len(names)`` values; otherwise fail
+    the case, naming the parts that were expected."""
+    n, listed = len(names), ", ".join(names)
+    if not isinstance(got, tuple | list):
+        detail = _text(lang, "not_parts", n=n, names=listed, got=_type_name(got))
+        fail(lang, name, detail, case=case)
+    if len(got) != n:
+        fail(lang, name, _text(lang, "parts_len", n=n, names=listed, got=len(got)), case=case)
+    return list(got)
 
 
 def check_function(
@@ -230,23 +290,43 @@ def check_function(
     rtol: float = 1e-5,
     atol: float = 1e-8,
 ) -> None:
-    """Run ``fn(*args)`` for each ``(description, args, expected)`` case and compare."""
+    """Run ``fn(*args)`` for each ``(case, args, expected)`` and compare; ``case`` describes
+    the inputs in ``lang``."""
     for case, args, expected in cases:
         got = call_answer(fn, args, name=name, lang=lang, case=case)
         problem = compare(got, expected, lang=lang, rtol=rtol, atol=atol)
         if problem is not None:
-            raise CheckFailed(
-                message(
-                    lang, "fail", name=name, detail=message(lang, "case", case=case, detail=problem)
-                )
-            )
+            fail(lang, name, problem, case=case)
     passed(lang, name)
 
 
-def stub(lang: str = "en") -> None:
+def keras_model(
+    fn: Callable[..., Any],
+    x: Any,
+    args: Sequence[Any],
+    *,
+    expected_shape: tuple[Any, ...],
+    name: str,
+    lang: str,
+    case: str,
+) -> Any:
+    """``keras.Model(x, fn(x, *args))`` for an answer built with Keras's functional API, after
+    checking that ``fn`` returned a layer's output of ``expected_shape``; else fail the case."""
+    import keras
+
+    y = call_answer(fn, (x, *args), name=name, lang=lang, case=case)
+    if not isinstance(y, keras.KerasTensor):
+        fail(lang, name, _text(lang, "not_keras_tensor", got=_type_name(y)), case=case)
+    if tuple(y.shape) != tuple(expected_shape):
+        detail = _text(lang, "out_shape", got=tuple(y.shape), expected=tuple(expected_shape))
+        fail(lang, name, detail, case=case)
+    try:
+        return keras.Model(x, y)
+    except Exception as exc:  # a student's graph may be broken in many ways
+        detail = _text(lang, "keras_error", error=f"{type(exc).__name__}: {exc}")
+        fail(lang, name, detail, case=case)
+
+
+def stub(lang: str = "en") -> NoReturn:
     """The placeholder a student notebook puts where a solution was."""
-    text = {
-        "en": "Write your answer here (replace this line with your code).",
-        "bn": "এখানে আপনার উত্তর লিখুন (এই লাইনটির জায়গায় আপনার কোড লিখুন)।",
-    }
-    raise AnswerStub(text.get(lang, text["en"]))
+    raise AnswerStub(_text(lang, "write_here"))

@@ -30,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import check_lang
+from .lang import Messages, check_lang
 
 PACKAGE = "dl-bangla-course"
 
@@ -96,14 +96,11 @@ _MESSAGES = {
         ),
     },
 }
+_text = Messages(_MESSAGES)
 
 
 class ColabSetupError(RuntimeError):
     """The course's requirements could not be installed in this session."""
-
-
-def _text(lang: str, key: str, **values) -> str:
-    return _MESSAGES[check_lang(lang)][key].format(**values)
 
 
 def _normal(name: str) -> str:

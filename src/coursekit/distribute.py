@@ -42,9 +42,11 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 from dataclasses import dataclass
 from typing import Any
+
+from .files import call_with_timeout
+from .lang import Messages
 
 __all__ = ["StrategyInfo", "detect_strategy", "logical_cpus", "tpu_signs"]
 
@@ -72,6 +74,7 @@ _MESSAGES = {
         "gpu_failed": "{n}টি GPU-তে MirroredStrategy ব্যর্থ হয়েছে ({error}); ডিফল্ট স্ট্র্যাটেজি নেওয়া হলো।",  # noqa: E501
     },
 }
+_text = Messages(_MESSAGES)
 
 # The probe that runs in a child process: connect, count the TPU cores, print one JSON line.
 _PROBE_MARK = "COURSEKIT_TPU_PROBE "
@@ -134,12 +137,6 @@ def _import_tensorflow():
     if logger.level < logging.WARNING:
         logger.setLevel(logging.WARNING)
     return tf
-
-
-def _text(lang: str, key: str, **kw: Any) -> str:
-    if lang not in _MESSAGES:
-        raise ValueError(f"lang={lang!r} is not one of {sorted(_MESSAGES)}.")
-    return _MESSAGES[lang][key].format(**kw)
 
 
 def tpu_signs() -> list[str]:
@@ -225,26 +222,6 @@ def _kill(proc: subprocess.Popen) -> None:
         proc.communicate(timeout=5)
     except subprocess.TimeoutExpired:
         pass
-
-
-def call_with_timeout(fn, timeout_s: float):
-    """Run ``fn()`` in a daemon thread; return its value, re-raise its error, or TimeoutError."""
-    box: dict[str, Any] = {}
-
-    def target():
-        try:
-            box["value"] = fn()
-        except BaseException as exc:  # handed to the caller below
-            box["error"] = exc
-
-    worker = threading.Thread(target=target, name="coursekit-tpu-connect", daemon=True)
-    worker.start()
-    worker.join(timeout_s)
-    if worker.is_alive():
-        raise TimeoutError(f"no answer within {timeout_s:g} s")
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
 
 
 def _connect_in_process(target: str):

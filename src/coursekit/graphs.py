@@ -13,6 +13,8 @@ from __future__ import annotations
 import shutil
 import subprocess
 
+from .lang import Messages, check_lang
+
 __all__ = [
     "FORMATS",
     "RANKDIRS",
@@ -57,6 +59,7 @@ _MESSAGES = {
         "rankdir": "rankdir={rankdir!r}: এগুলোর একটি দিন: {choices}।",
     },
 }
+_text = Messages(_MESSAGES)
 
 
 class GraphvizError(RuntimeError):
@@ -64,14 +67,9 @@ class GraphvizError(RuntimeError):
 
 
 def _check(lang: str, fmt: str) -> None:
-    if lang not in _MESSAGES:
-        raise ValueError(f"lang={lang!r}: show_dot speaks {sorted(_MESSAGES)}.")
+    check_lang(lang)
     if fmt not in FORMATS:
         raise ValueError(_text(lang, "format", fmt=fmt, formats=", ".join(FORMATS)))
-
-
-def _text(lang: str, key: str, **kw) -> str:
-    return _MESSAGES[lang][key].format(**kw)
 
 
 def missing_dot_note(lang: str = "en") -> str:

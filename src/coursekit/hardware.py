@@ -51,7 +51,9 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from .distribute import DEFAULT_TIMEOUT_S, call_with_timeout, tpu_signs
+from .distribute import DEFAULT_TIMEOUT_S, tpu_signs
+from .files import call_with_timeout
+from .lang import Messages
 from .mode import detect_accelerator
 
 __all__ = ["BACKENDS", "Hardware", "choose_backend", "setup"]
@@ -98,12 +100,7 @@ _MESSAGES = {
         ),
     },
 }
-
-
-def _text(lang: str, key: str, **kw: Any) -> str:
-    if lang not in _MESSAGES:
-        raise ValueError(f"lang={lang!r} is not one of {sorted(_MESSAGES)}.")
-    return _MESSAGES[lang][key].format(**kw)
+_text = Messages(_MESSAGES)
 
 
 def _installed(module: str) -> bool:

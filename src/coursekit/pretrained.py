@@ -1,12 +1,13 @@
 """Pretrained weights for fine-tuning: SqueezeNet v1.1 (offline) and Xception (needs internet).
 
 SqueezeNet v1.1
-    :func:`squeezenet_v11` builds the network of Iandola et al. (2016), version 1.1, without its
-    classifier, as keras-squeezenet builds it: ``conv1`` (64 filters 3×3, stride 2, ReLU), 3×3
-    max-pooling with stride 2, fire modules ``fire2`` .. ``fire9`` (:data:`FIRE_MODULES`) with two
-    more max-poolings after ``fire3`` and ``fire5``. It has 722,496 parameters. The layers are
-    named like the layers of the weights file, with ``_`` where the file has ``/`` (Keras 3
-    refuses ``/`` in layer names): ``fire2/squeeze1x1`` becomes ``fire2_squeeze1x1``.
+    :func:`coursekit.squeezenet.squeezenet_v11` (also importable from here) builds the network of
+    Iandola et al. (2016), version 1.1, without its classifier, as keras-squeezenet builds it:
+    ``conv1`` (64 filters 3×3, stride 2, ReLU), 3×3 max-pooling with stride 2, fire modules
+    ``fire2`` .. ``fire9`` (:data:`FIRE_MODULES`) with two more max-poolings after ``fire3`` and
+    ``fire5``. It has 722,496 parameters. The layers are named like the layers of the weights file,
+    with ``_`` where the file has ``/`` (Keras 3 refuses ``/`` in layer names): ``fire2/squeeze1x1``
+    becomes ``fire2_squeeze1x1``.
 
     The weights file (:data:`SQUEEZENET_WEIGHTS`, MIT licence, keras-squeezenet by Jesper Wohlert
     and rcmalli) has the old Keras-1 HDF5 layout, which Keras 3 does not load by name.
@@ -15,11 +16,11 @@ SqueezeNet v1.1
     then bias). :func:`assign_weights` puts those arrays into a model layer by layer, checking
     every name and shape, and :func:`load_squeezenet_weights` does both with the verified file
     found by :func:`squeezenet_weights_path` (``COURSE_DATA_DIR``, then the cache, then the
-    canonical download, as :func:`coursekit.datasets.fetch` does).
+    canonical download, as :func:`coursekit.data.fetch` does).
 
     The weights come from a Caffe model and expect Caffe's input convention: BGR channel order,
     values 0..255 minus the ImageNet mean of each channel. :func:`caffe_preprocess` turns RGB
-    images with values in [0, 1] (what :func:`coursekit.flowers.load` delivers) into that form.
+    images with values in [0, 1] (what :func:`coursekit.data.flowers.load` delivers) into that form.
 
 Xception
     :func:`xception_weights` looks for Keras's ImageNet weights of Xception without its
@@ -40,7 +41,6 @@ Backends
 
 from __future__ import annotations
 
-import hashlib
 import os
 import socket
 import urllib.error
@@ -53,7 +53,9 @@ from typing import Any
 import numpy as np
 
 from .datasets import RemoteFile, fetch
-from .distribute import call_with_timeout
+from .files import call_with_timeout, file_digest
+from .lang import Messages, check_lang
+from .squeezenet import FIRE_MODULES, POOL_AFTER, SQUEEZENET_PARAMS, squeezenet_v11  # noqa: F401
 
 __all__ = [
     "FIRE_MODULES",
@@ -79,24 +81,10 @@ SQUEEZENET_WEIGHTS = RemoteFile(
     3_002_560,
     "17154246284f555591549ac2c83e127abfbf4307dc4b0060fdaa2931d0fa38da",
 )
-SQUEEZENET_PARAMS = 722_496
 SQUEEZENET_CREDIT = (
     "SqueezeNet v1.1 ImageNet weights from keras-squeezenet, MIT licence, "
     "Copyright (c) 2016 Jesper Wohlert / rcmalli"
 )
-
-FIRE_MODULES = (
-    # (number, squeeze filters, expand filters of each of the 1x1 and 3x3 branches)
-    (2, 16, 64),
-    (3, 16, 64),
-    (4, 32, 128),
-    (5, 32, 128),
-    (6, 48, 192),
-    (7, 48, 192),
-    (8, 64, 256),
-    (9, 64, 256),
-)
-POOL_AFTER = (3, 5)  # a 3x3, stride-2 max-pooling follows these fire modules
 
 IMAGENET_MEAN_BGR = (103.939, 116.779, 123.68)
 """The ImageNet mean pixel of the Caffe models, in BGR order, on the 0..255 scale."""
@@ -107,29 +95,6 @@ class WeightsError(ValueError):
 
 
 # --- SqueezeNet v1.1 -----------------------------------------------------------------------------
-
-
-def squeezenet_v11(input_shape: tuple[int, int, int] = (224, 224, 3), name: str = "squeezenet"):
-    """SqueezeNet v1.1 without its classifier, as a Keras model with Keras's default initialisation.
-
-    Input: images of ``input_shape`` in Caffe's convention (see :func:`caffe_preprocess`).
-    Output: the 512 channels of ``fire9``, ReLU-activated, of shape [batch, h, w, 512]; for a
-    224×224 input h = w = 13. 722,496 parameters, all trainable; no batch normalisation.
-    """
-    import keras
-
-    from .squeezenet import fire
-
-    layers = keras.layers
-    images = keras.Input(shape=input_shape, name="images")
-    x = layers.Conv2D(64, 3, strides=2, activation="relu", name="conv1")(images)
-    x = layers.MaxPooling2D(3, strides=2, name="pool1")(x)
-    for number, squeeze, expand in FIRE_MODULES:
-        # v1.1's expand branches have `expand` filters each: 2 * expand channels in all.
-        x = fire(x, squeeze, 2 * expand, batch_norm=False, name=f"fire{number}")
-        if number in POOL_AFTER:
-            x = layers.MaxPooling2D(3, strides=2, name=f"pool{number}")(x)
-    return keras.Model(images, x, name=name)
 
 
 def caffe_preprocess(images: Any) -> Any:
@@ -276,6 +241,7 @@ _MESSAGES = {
         ),
     },
 }
+_TEXT = Messages(_MESSAGES)
 
 
 @dataclass(frozen=True)
@@ -293,11 +259,6 @@ def keras_cache_file(name: str = XCEPTION_FILE) -> Path:
     """Where ``keras.utils.get_file(name, ..., cache_subdir="models")`` keeps a file."""
     base = Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras").expanduser()
     return base / "models" / name
-
-
-def _md5_of(path: Path) -> str:
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, lambda: hashlib.md5(usedforsecurity=False)).hexdigest()
 
 
 def _reachable(url: str, timeout_s: float) -> str | None:
@@ -330,18 +291,16 @@ def xception_weights(
     as Keras checks it). Prints one line saying
     what happened (unless ``verbose`` is false) and never raises for a network failure.
     """
-    if lang not in _MESSAGES:
-        raise ValueError(f"lang={lang!r}: choose one of {sorted(_MESSAGES)}.")
-    texts = _MESSAGES[lang]
+    check_lang(lang)
 
     def result(found: Path | None, how: str, **kw: Any) -> XceptionWeights:
-        line = texts[how].format(**kw)
+        line = _TEXT(lang, how, **kw)
         if verbose:
             print(line)
         return XceptionWeights(found, how, line)
 
     cached = keras_cache_file()
-    if cached.is_file() and _md5_of(cached) == XCEPTION_MD5:
+    if cached.is_file() and file_digest(cached, "md5") == XCEPTION_MD5:
         return result(cached, "cached", path=cached)
     problem = _reachable(XCEPTION_URL, timeout_s)
     if problem is not None:

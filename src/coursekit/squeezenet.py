@@ -18,6 +18,8 @@ The public API:
 - :func:`codelab_squeezenet`: the codelab's model, 3×3 conv (32) + BN, fire(24, 48), pool,
   fire(48, 96), pool, fire(64, 128), pool, fire(48, 96), pool, fire(24, 48), global average
   pooling, Dense(``classes``, softmax);
+- :func:`squeezenet_v11`: SqueezeNet v1.1 of Iandola et al. (2016) without its classifier, the
+  network whose ImageNet weights chapter 12 loads (:mod:`coursekit.pretrained`);
 - :func:`augment`: the codelab's augmentation, a random left-right flip and a random
   saturation factor in [0, 2], for ``flowers.load(augment=...)`` (training data only).
 
@@ -42,6 +44,9 @@ __all__ = [
     "CODELAB_FIRES",
     "CODELAB_PARAMS",
     "RandomSaturation",  # noqa: F822 (made on first use by __getattr__, to import Keras late)
+    "FIRE_MODULES",
+    "POOL_AFTER",
+    "SQUEEZENET_PARAMS",
     "augment",
     "augmentation",
     "codelab_squeezenet",
@@ -49,6 +54,7 @@ __all__ = [
     "fire",
     "fire_params",
     "saturate",
+    "squeezenet_v11",
 ]
 
 CODELAB_FIRES = ((24, 48), (48, 96), (64, 128), (48, 96), (24, 48))
@@ -163,6 +169,45 @@ def codelab_squeezenet(
     y = keras.layers.GlobalAveragePooling2D()(y)
     z = keras.layers.Dense(classes, activation="softmax", dtype="float32")(y)
     return keras.Model(x, z, name=name)
+
+
+# --- SqueezeNet v1.1 (chapter 12 loads its ImageNet weights) ---------------------------------
+
+SQUEEZENET_PARAMS = 722_496
+
+FIRE_MODULES = (
+    # (number, squeeze filters, expand filters of each of the 1x1 and 3x3 branches)
+    (2, 16, 64),
+    (3, 16, 64),
+    (4, 32, 128),
+    (5, 32, 128),
+    (6, 48, 192),
+    (7, 48, 192),
+    (8, 64, 256),
+    (9, 64, 256),
+)
+POOL_AFTER = (3, 5)  # a 3x3, stride-2 max-pooling follows these fire modules
+
+
+def squeezenet_v11(input_shape: tuple[int, int, int] = (224, 224, 3), name: str = "squeezenet"):
+    """SqueezeNet v1.1 without its classifier, as a Keras model with Keras's default initialisation.
+
+    Input: images of ``input_shape`` in Caffe's convention (see :func:`caffe_preprocess`).
+    Output: the 512 channels of ``fire9``, ReLU-activated, of shape [batch, h, w, 512]; for a
+    224×224 input h = w = 13. 722,496 parameters, all trainable; no batch normalisation.
+    """
+    import keras
+
+    layers = keras.layers
+    images = keras.Input(shape=input_shape, name="images")
+    x = layers.Conv2D(64, 3, strides=2, activation="relu", name="conv1")(images)
+    x = layers.MaxPooling2D(3, strides=2, name="pool1")(x)
+    for number, squeeze, expand in FIRE_MODULES:
+        # v1.1's expand branches have `expand` filters each: 2 * expand channels in all.
+        x = fire(x, squeeze, 2 * expand, batch_norm=False, name=f"fire{number}")
+        if number in POOL_AFTER:
+            x = layers.MaxPooling2D(3, strides=2, name=f"pool{number}")(x)
+    return keras.Model(images, x, name=name)
 
 
 def saturate(images, factor):

@@ -7,25 +7,25 @@ itself, so any correct answer passes (simplified or not, tuple or list, any alge
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import numpy as np
 
-from ..checks import Messages, call_answer, compare, fail, passed
+from ..checks import call_answer, compare, fail, message, passed, unpack
+from ..lang import Messages
 
-_MESSAGES = {
-    "en": {
-        "parts": "expected a tuple of {n} arrays ({names}), got {got}.",
-        "part": "{part}: {detail}",
-    },
-    "bn": {
-        "parts": "{n}টি অ্যারের একটি টাপল ({names}) আশা করা হয়েছিল, পাওয়া গেছে {got}।",
-        "part": "{part}: {detail}",
-    },
-}
-
-
-_text = Messages(_MESSAGES)
+# The descriptions of this chapter's cases; the messages live in coursekit.checks.
+_text = Messages(
+    {
+        "en": {
+            "random_20": "20 random s in [-4, 4], y in [0, 1]",
+            "shape_3x2": "s and y of shape (3, 2)",
+        },
+        "bn": {
+            "random_20": "[-4, 4]-এর মধ্যে ২০টি এলোমেলো s, [0, 1]-এর মধ্যে y",
+            "shape_3x2": "(3, 2) আকৃতির s আর y",
+        },
+    }
+)
 
 
 def _central(f: Callable[[np.ndarray], float], a: np.ndarray, eps: float = 1e-6) -> np.ndarray:
@@ -37,20 +37,6 @@ def _central(f: Callable[[np.ndarray], float], a: np.ndarray, eps: float = 1e-6)
         step[index] = eps
         grad[index] = (f(a + step) - f(a - step)) / (2 * eps)
     return grad
-
-
-def _split_parts(got: Any, names: Sequence[str], *, name: str, lang: str, case: str) -> list:
-    """The answer as a list of len(names) parts, or a CheckFailed saying what came instead."""
-    n = len(names)
-    if isinstance(got, (tuple, list)) and len(got) == n:
-        return list(got)
-    if isinstance(got, (tuple, list)):
-        got_text = f"{type(got).__name__} ({len(got)})"
-    else:
-        got_text = type(got).__name__
-    detail = _text(lang, "parts", n=n, names=", ".join(names), got=got_text)
-    fail(lang, name, "case", case=case, detail=detail)
-    return []  # unreachable
 
 
 def _compare_parts(
@@ -74,8 +60,7 @@ def _compare_parts(
                 pass
         problem = compare(part, want, lang=lang, rtol=rtol, atol=atol)
         if problem is not None:
-            detail = _text(lang, "part", part=part_name, detail=problem)
-            fail(lang, name, "case", case=case, detail=detail)
+            fail(lang, name, message(lang, "part", part=part_name, detail=problem), case=case)
 
 
 # Exercise 1 ------------------------------------------------------------------------------
@@ -97,9 +82,9 @@ def check_logistic_grad(fn, lang: str = "en") -> None:
             np.array([-2.0, -0.5, 1.0, 3.0]),
             np.array([0.0, 1.0, 0.3, 1.0]),
         ),
-        ("20 random s in [-4, 4], y in [0, 1]", rng.uniform(-4, 4, size=20), rng.uniform(0, 1, 20)),
+        (_text(lang, "random_20"), rng.uniform(-4, 4, size=20), rng.uniform(0, 1, 20)),
         (
-            "s and y of shape (3, 2)",
+            _text(lang, "shape_3x2"),
             rng.uniform(-3, 3, size=(3, 2)),
             rng.integers(0, 2, (3, 2)) * 1.0,
         ),
@@ -109,7 +94,7 @@ def check_logistic_grad(fn, lang: str = "en") -> None:
         got = call_answer(fn, (s.copy(), y.copy()), name=name, lang=lang, case=case)
         problem = compare(got, expected, lang=lang, rtol=1e-5, atol=1e-7)
         if problem is not None:
-            fail(lang, name, "case", case=case, detail=problem)
+            fail(lang, name, problem, case=case)
     passed(lang, name)
 
 
@@ -134,7 +119,7 @@ def check_linear_backward(fn, lang: str = "en") -> None:
         expected = (_central(lambda V, z=z: cost(V, z), W), _central(lambda v, W=W: cost(W, v), z))
         case = f"W {m}×{n}"
         got = call_answer(fn, (W.copy(), z.copy(), grad_s.copy()), name=name, lang=lang, case=case)
-        parts = _split_parts(got, names, name=name, lang=lang, case=case)
+        parts = unpack(got, names, name=name, lang=lang, case=case)
         _compare_parts(
             parts, expected, names, name=name, lang=lang, case=case, rtol=1e-5, atol=1e-8
         )
@@ -176,7 +161,7 @@ def check_two_layer_gradients(fn, lang: str = "en") -> None:
         case = f"P={P}, d={d}, H={H}"
         args = (W1.copy(), b1.copy(), w2.copy(), b2, X.copy(), y.copy())
         got = call_answer(fn, args, name=name, lang=lang, case=case)
-        parts = _split_parts(got, names, name=name, lang=lang, case=case)
+        parts = unpack(got, names, name=name, lang=lang, case=case)
         _compare_parts(
             parts, expected, names, name=name, lang=lang, case=case, rtol=1e-5, atol=1e-8
         )

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..checks import CheckFailed, Messages, call_answer, compare, message, passed, shape_problem
+from ..checks import call_answer, compare, fail, message, passed, shape_problem, unpack
+from ..lang import Messages
 
 DTYPE = torch.float64
 
@@ -26,35 +27,23 @@ _MESSAGES = {
             "{detail} A Jacobian has one row per output ({rows}) and one column per input "
             "({cols}); yours looks transposed."
         ),
-        "not_sequence": "expected a tuple of {n} values ({names}), got {got}.",
-        "wrong_count": "expected {n} values ({names}), got {got}.",
         "not_list": "expected a list with one gradient per weight matrix, got {got}.",
         "list_len": "expected {n} gradients (one per weight matrix), got {got}.",
-        "part": "{part}: {detail}",
     },
     "bn": {
         "transposed": (
             "{detail} জ্যাকোবিয়ানে প্রতিটি আউটপুটের একটি সারি ({rows}টি) আর প্রতিটি ইনপুটের একটি "
             "কলাম ({cols}টি) থাকে; আপনার উত্তরটি ট্রান্সপোজ করা মনে হচ্ছে।"
         ),
-        "not_sequence": "{n}টি মানের একটি টাপল ({names}) আশা করা হয়েছিল, পাওয়া গেছে {got}।",
-        "wrong_count": "{n}টি মান ({names}) হওয়ার কথা, পাওয়া গেছে {got}টি।",
         "not_list": (
             "প্রতিটি ওয়েট ম্যাট্রিক্সের জন্য একটি করে গ্রেডিয়েন্টের লিস্ট আশা করা হয়েছিল, পাওয়া গেছে {got}।"
         ),
         "list_len": "{n}টি গ্রেডিয়েন্ট (প্রতিটি ওয়েট ম্যাট্রিক্সের জন্য একটি) হওয়ার কথা, পাওয়া গেছে {got}টি।",
-        "part": "{part}: {detail}",
     },
 }
 
 
-_say = Messages(_MESSAGES)
-
-
-def _fail_case(lang: str, name: str, case: str, detail: str) -> None:
-    raise CheckFailed(
-        message(lang, "fail", name=name, detail=message(lang, "case", case=case, detail=detail))
-    )
+_text = Messages(_MESSAGES)
 
 
 def as_array(value: Any) -> Any:
@@ -111,8 +100,8 @@ def check_tanh_layer_jacobian(fn, lang: str = "en") -> None:
             continue
         d_g, d_f = W.shape
         if d_g != d_f and shape_problem(got, (d_f, d_g), lang=lang) is None:
-            problem = _say(lang, "transposed", detail=problem, rows=d_g, cols=d_f)
-        _fail_case(lang, name, case, problem)
+            problem = _text(lang, "transposed", detail=problem, rows=d_g, cols=d_f)
+        fail(lang, name, problem, case=case)
     passed(lang, name)
 
 
@@ -141,36 +130,31 @@ def _linear_backward_expected(g: torch.Tensor, W: torch.Tensor, z: torch.Tensor)
 def check_linear_backward(fn, lang: str = "en") -> None:
     """Exercise 2: fn(g, W, z) returns (grad_z, grad_W, grad_b) for s = W z + b and ∂c/∂s = g."""
     name = "linear_backward"
-    names = "grad_z, grad_W, grad_b"
+    names = ("grad_z", "grad_W", "grad_b")
     for case, (g, W, z) in linear_backward_cases():
         d_out, d_in = W.shape
         args = (g.clone(), W.clone(), z.clone())
-        got = call_answer(fn, args, name=name, lang=lang, case=case)
-        if isinstance(got, torch.Tensor | np.ndarray) or not isinstance(got, Sequence):
-            _fail_case(
-                lang,
-                name,
-                case,
-                _say(lang, "not_sequence", n=3, names=names, got=type(got).__name__),
-            )
-        if len(got) != 3:
-            _fail_case(lang, name, case, _say(lang, "wrong_count", n=3, names=names, got=len(got)))
+        got = unpack(
+            call_answer(fn, args, name=name, lang=lang, case=case),
+            names,
+            name=name,
+            lang=lang,
+            case=case,
+        )
         expected = _linear_backward_expected(g, W, z)
         layouts = [
             [(1, d_in), (d_in,)],
             [(d_out, d_in), (1, d_out * d_in), (d_out * d_in,)],
             [(d_out,), (1, d_out)],
         ]
-        for part, value, want, shapes in zip(
-            ("grad_z", "grad_W", "grad_b"), got, expected, layouts, strict=True
-        ):
+        for part, value, want, shapes in zip(names, got, expected, layouts, strict=True):
             arr, problem = fit_shape(value, shapes, lang=lang)
             if problem is None:
                 problem = compare(
                     arr, want.numpy().reshape(shapes[0]), lang=lang, rtol=1e-7, atol=1e-10
                 )
             if problem is not None:
-                _fail_case(lang, name, case, _say(lang, "part", part=part, detail=problem))
+                fail(lang, name, message(lang, "part", part=part, detail=problem), case=case)
     passed(lang, name)
 
 
@@ -208,11 +192,12 @@ def check_mlp_weight_gradients(fn, lang: str = "en") -> None:
         args = ([W.clone() for W in Ws], [b.clone() for b in bs], x.clone(), y.clone())
         got = call_answer(fn, args, name=name, lang=lang, case=case)
         if isinstance(got, torch.Tensor | np.ndarray) or not isinstance(got, Sequence):
-            _fail_case(lang, name, case, _say(lang, "not_list", got=type(got).__name__))
+            fail(lang, name, _text(lang, "not_list", got=type(got).__name__), case=case)
         if len(got) != len(Ws):
-            _fail_case(lang, name, case, _say(lang, "list_len", n=len(Ws), got=len(got)))
+            fail(lang, name, _text(lang, "list_len", n=len(Ws), got=len(got)), case=case)
         for k, (value, want) in enumerate(zip(got, mlp_expected(Ws, bs, x, y), strict=True)):
             problem = compare(as_array(value), want.numpy(), lang=lang, rtol=1e-7, atol=1e-10)
             if problem is not None:
-                _fail_case(lang, name, case, _say(lang, "part", part=f"∂c/∂W_{k}", detail=problem))
+                detail = message(lang, "part", part=f"∂c/∂W_{k}", detail=problem)
+                fail(lang, name, detail, case=case)
     passed(lang, name)

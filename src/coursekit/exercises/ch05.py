@@ -13,7 +13,8 @@ import numpy as np
 
 import chhotograd as cg
 
-from ..checks import CheckFailed, Messages, call_answer, compare, message, passed
+from ..checks import call_answer, compare, fail, passed
+from ..lang import Messages
 
 # Messages this chapter needs beyond those of coursekit.checks.
 _MESSAGES = {
@@ -46,6 +47,7 @@ _MESSAGES = {
         "case_layer": "a tanh layer with broadcasting (leaves W, b, v)",
         "case_reuse": "a tensor a used three times, broadcast against B",
         "case_chain": "a chain of {n} multiplications",
+        "case_no_grad": "inside no_grad(), x.shape={shape}",
     },
     "bn": {
         "not_tensor": "একটি chhotograd Tensor আশা করা হয়েছিল, পাওয়া গেছে {got}।",
@@ -78,6 +80,7 @@ _MESSAGES = {
         "case_layer": "ব্রডকাস্টিংসহ একটি tanh লেয়ার (লিফ W, b, v)",
         "case_reuse": "তিনবার ব্যবহৃত একটি টেনসর a, B-এর সঙ্গে ব্রডকাস্ট করা",
         "case_chain": "{n}টি গুণের একটি শিকল",
+        "case_no_grad": "no_grad()-এর ভেতরে, x.shape={shape}",
     },
 }
 
@@ -89,11 +92,6 @@ def _plain(value: Any) -> Any:
     """A chhotograd Tensor as its NumPy array; anything else unchanged (compare() reads torch
     tensors and arrays)."""
     return value.data if isinstance(value, cg.Tensor) else value
-
-
-def _fail_case(lang: str, name: str, case: str, detail: str) -> None:
-    detail = message(lang, "case", case=case, detail=detail)
-    raise CheckFailed(message(lang, "fail", name=name, detail=detail))
 
 
 # Exercise 1 ------------------------------------------------------------------------------------
@@ -119,33 +117,33 @@ def check_cumsum(fn, lang: str = "en") -> None:
         x = cg.tensor(x_np.copy(), requires_grad=True)
         out = call_answer(fn, (x,), name=name, lang=lang, case=case)
         if not isinstance(out, cg.Tensor):
-            _fail_case(lang, name, case, _text(lang, "not_tensor", got=type(out).__name__))
+            fail(lang, name, _text(lang, "not_tensor", got=type(out).__name__), case=case)
         if not np.array_equal(x.data, x_np):
-            _fail_case(lang, name, case, _text(lang, "mutated"))
+            fail(lang, name, _text(lang, "mutated"), case=case)
         problem = compare(out.data, np.cumsum(x_np, axis=-1), lang=lang, rtol=1e-10, atol=1e-12)
         if problem is not None:
-            _fail_case(lang, name, case, _text(lang, "values", detail=problem))
+            fail(lang, name, _text(lang, "values", detail=problem), case=case)
         if not out.requires_grad:
-            _fail_case(lang, name, case, _text(lang, "not_recorded"))
+            fail(lang, name, _text(lang, "not_recorded"), case=case)
         seed = rng.normal(size=shape)
         try:
             out.backward(seed)
         except Exception as exc:  # the student's rule may raise anything
             error = f"{type(exc).__name__}: {exc}"
-            _fail_case(lang, name, case, _text(lang, "backward_raised", error=error))
+            fail(lang, name, _text(lang, "backward_raised", error=error), case=case)
         if x.grad is None:
-            _fail_case(lang, name, case, _text(lang, "no_gradient"))
+            fail(lang, name, _text(lang, "no_gradient"), case=case)
         expected = _torch_cumsum_gradient(x_np, seed)
         problem = compare(x.grad, expected, lang=lang, rtol=1e-10, atol=1e-12)
         if problem is not None:
-            _fail_case(lang, name, case, _text(lang, "gradient", detail=problem))
+            fail(lang, name, _text(lang, "gradient", detail=problem), case=case)
 
-    case = "no_grad(), x.shape=(4,)"
+    case = _text(lang, "case_no_grad", shape=(4,))
     x = cg.tensor(rng.normal(size=4), requires_grad=True)
     with cg.no_grad():
         out = call_answer(fn, (x,), name=name, lang=lang, case=case)
     if isinstance(out, cg.Tensor) and (out.requires_grad or out._parents):
-        _fail_case(lang, name, case, _text(lang, "no_grad"))
+        fail(lang, name, _text(lang, "no_grad"), case=case)
     passed(lang, name)
 
 
@@ -185,7 +183,7 @@ def check_unbroadcast(fn, lang: str = "en") -> None:
         expected = _torch_unbroadcast(g, shape)
         problem = compare(_plain(got), expected, lang=lang, rtol=1e-10, atol=1e-12)
         if problem is not None:
-            _fail_case(lang, name, case, problem)
+            fail(lang, name, problem, case=case)
     passed(lang, name)
 
 
@@ -239,18 +237,18 @@ def check_gradients(fn, lang: str = "en") -> None:
     for case, root, leaves, expected in _graph_cases(lang):
         got = call_answer(fn, (root,), name=name, lang=lang, case=case)
         if not isinstance(got, dict):
-            _fail_case(lang, name, case, _text(lang, "not_dict", got=type(got).__name__))
+            fail(lang, name, _text(lang, "not_dict", got=type(got).__name__), case=case)
         if any(leaf.grad is not None for leaf in leaves.values()):
-            _fail_case(lang, name, case, _text(lang, "used_backward"))
+            fail(lang, name, _text(lang, "used_backward"), case=case)
         for leaf_name, leaf in leaves.items():
             # Look the leaf up by identity: a Tensor's == compares values, elementwise.
             found = [value for key, value in got.items() if key is leaf]
             if not found:
-                _fail_case(lang, name, case, _text(lang, "missing_leaf", leaf=leaf_name))
+                fail(lang, name, _text(lang, "missing_leaf", leaf=leaf_name), case=case)
             problem = compare(
                 _plain(found[0]), expected[leaf_name], lang=lang, rtol=1e-9, atol=1e-12
             )
             if problem is not None:
                 detail = _text(lang, "leaf", leaf=leaf_name, detail=problem)
-                _fail_case(lang, name, case, detail)
+                fail(lang, name, detail, case=case)
     passed(lang, name)

@@ -9,51 +9,38 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..checks import (
-    Messages,
-    as_numpy,
-    call_answer,
-    check_function,
-    compare,
-    fail_with,
-    passed,
+from ..checks import as_numpy, call_answer, check_function, compare, fail, passed, unpack
+from ..lang import Messages
+
+# Messages and case descriptions this chapter needs beyond those of coursekit.checks.
+_text = Messages(
+    {
+        "en": {
+            "returned": "the returned {part}: {detail}",
+            "not_module": "expected a PyTorch model (a torch.nn.Module), got {got}.",
+            "model_raised": "on images of shape {shape}, your model raised {error}.",
+            "dtype_hint": " Make the model float64 (model.double()): the images are float64.",
+            "logits": "the logits: {detail}",
+            "digits_cases": ("300 random digits", "50 digits without a 9"),
+            "adam_cases": ("p of shape (3,)", "p of shape (2, 3)"),
+            "adam_step": "{run}, step t={t}",
+            "state": "a state dict of random weights",
+            "cnn_inputs": ("40 digits", "8 noise images"),
+        },
+        "bn": {
+            "returned": "ফেরত দেওয়া {part}: {detail}",
+            "not_module": "একটি PyTorch মডেল (torch.nn.Module) হওয়ার কথা, পাওয়া গেছে {got}।",
+            "model_raised": "{shape} আকৃতির ছবিতে আপনার মডেল এই error তুলেছে: {error}।",
+            "dtype_hint": " মডেলটিকে float64 করুন (model.double()): ছবিগুলো float64।",
+            "logits": "লজিট (logit): {detail}",
+            "digits_cases": ("৩০০টি এলোমেলো অঙ্ক", "৯ ছাড়া ৫০টি অঙ্ক"),
+            "adam_cases": ("(3,) আকৃতির p", "(2, 3) আকৃতির p"),
+            "adam_step": "{run}, ধাপ t={t}",
+            "state": "এলোমেলো ওয়েটের একটি state dict",
+            "cnn_inputs": ("৪০টি অঙ্কের ছবি", "৮টি নয়েজ-ছবি"),
+        },
+    }
 )
-
-# Messages this chapter needs beyond those of coursekit.checks.
-_MESSAGES = {
-    "en": {
-        "triple": "expected the triple (p, m, v), got {got}.",
-        "step": "{case}, step t={t}, the returned {part}: {detail}",
-        "not_module": "expected a PyTorch model (a torch.nn.Module), got {got}.",
-        "model_raised": "on digit images of shape {shape}, your model raised {error}.",
-        "dtype_hint": " Make the model float64 (model.double()): the images are float64.",
-        "logits": "the logits for {inputs}: {detail}",
-        "digits_cases": ("300 random digits", "50 digits without a 9"),
-        "adam_cases": ("p of shape (3,)", "p of shape (2, 3)"),
-        "cnn_inputs": ("40 digits", "8 noise images"),
-    },
-    "bn": {
-        "triple": "(p, m, v) তিনটির একটি টাপল (tuple) হওয়ার কথা, পাওয়া গেছে {got}।",
-        "step": "{case}, ধাপ t={t}, ফেরত দেওয়া {part}: {detail}",
-        "not_module": "একটি PyTorch মডেল (torch.nn.Module) হওয়ার কথা, পাওয়া গেছে {got}।",
-        "model_raised": "{shape} আকৃতির অঙ্কের ছবিতে আপনার মডেল এই error তুলেছে: {error}।",
-        "dtype_hint": " মডেলটিকে float64 করুন (model.double()): ছবিগুলো float64।",
-        "logits": "{inputs} লজিট (logit): {detail}",
-        "digits_cases": ("৩০০টি র‍্যান্ডম অঙ্ক", "৯ ছাড়া ৫০টি অঙ্ক"),
-        "adam_cases": ("(3,) আকৃতির p", "(2, 3) আকৃতির p"),
-        "cnn_inputs": ("৪০টি অঙ্কের ছবিতে", "৮টি নয়েজ-ছবিতে"),
-    },
-}
-
-
-_text = Messages(_MESSAGES)
-
-
-def _names(lang: str, key: str) -> tuple[str, ...]:
-    """The descriptions of a check's cases, in the reader's language."""
-    if lang not in _MESSAGES:
-        raise ValueError(f"lang={lang!r}: checks speak {sorted(_MESSAGES)}.")
-    return _MESSAGES[lang][key]
 
 
 # Exercise 1 ------------------------------------------------------------------------------------
@@ -74,7 +61,7 @@ def check_confusion_matrix(fn, lang: str = "en") -> None:
     # About 80% right, the rest a random digit: a realistic, far from symmetric matrix.
     predictions = np.where(rng.random(300) < 0.8, labels, rng.integers(0, 10, 300))
     no_nines = rng.integers(0, 9, 50)
-    random_digits, without_nines = _names(lang, "digits_cases")
+    random_digits, without_nines = _text(lang, "digits_cases")
     cases = []
     for case, (lab, pred, k) in {
         "labels=[0, 0, 1, 2, 2, 2], predictions=[0, 1, 1, 2, 0, 2], num_classes=3": (
@@ -96,7 +83,7 @@ def check_confusion_matrix(fn, lang: str = "en") -> None:
 def _adam_cases(lang: str):
     """(description, p0, gradients, settings) for the runs the check compares with PyTorch."""
     rng = np.random.default_rng(66)
-    small, matrix = _names(lang, "adam_cases")
+    small, matrix = _text(lang, "adam_cases")
     return [
         (
             f"{small}, lr=0.01",
@@ -141,17 +128,16 @@ def check_adam_update(fn, lang: str = "en") -> None:
             args = (p.copy(), g.copy(), m.copy(), v.copy(), t) + tuple(
                 s[k] for k in ("lr", "beta1", "beta2", "eps")
             )
-            got = call_answer(fn, args, name=name, lang=lang, case=f"{case}, t={t}")
-            if not isinstance(got, tuple | list) or len(got) != 3:
-                fail_with(lang, name, _text(lang, "triple", got=type(got).__name__))
+            step = _text(lang, "adam_step", run=case, t=t)
+            got = call_answer(fn, args, name=name, lang=lang, case=step)
+            got = unpack(got, ("p", "m", "v"), name=name, lang=lang, case=step)
             got = [as_numpy(part, float64=True) for part in got]
             # m and v first: a wrong average explains a wrong p.
             for part, value in (("m", got[1]), ("v", got[2]), ("p", got[0])):
                 problem = compare(value, expected[part], lang=lang, rtol=1e-9, atol=1e-13)
                 if problem is not None:
-                    fail_with(
-                        lang, name, _text(lang, "step", case=case, t=t, part=part, detail=problem)
-                    )
+                    detail = _text(lang, "returned", part=part, detail=problem)
+                    fail(lang, name, detail, case=step)
             p, m, v = (np.asarray(part, dtype=np.float64) for part in got)
     passed(lang, name)
 
@@ -207,12 +193,13 @@ def check_torch_cnn(fn, lang: str = "en") -> None:
     state = cnn_state()
     digits = load_digits().images[:40, None] / 16.0
     noise = np.random.default_rng(7).normal(size=(8, 1, 8, 8))
+    case = _text(lang, "state")
     model = call_answer(
-        fn, ({k: v.copy() for k, v in state.items()},), name=name, lang=lang, case="state"
+        fn, ({k: v.copy() for k, v in state.items()},), name=name, lang=lang, case=case
     )
     if not isinstance(model, torch.nn.Module):
-        fail_with(lang, name, _text(lang, "not_module", got=type(model).__name__))
-    for inputs, images in zip(_names(lang, "cnn_inputs"), (digits, noise), strict=True):
+        fail(lang, name, _text(lang, "not_module", got=type(model).__name__), case=case)
+    for case, images in zip(_text(lang, "cnn_inputs"), (digits, noise), strict=True):
         try:
             with torch.no_grad():
                 got = as_numpy(model(torch.from_numpy(np.ascontiguousarray(images))), float64=True)
@@ -221,10 +208,10 @@ def check_torch_cnn(fn, lang: str = "en") -> None:
             detail = _text(lang, "model_raised", error=error, shape=images.shape)
             if any(word in str(exc) for word in ("dtype", "Double", "Float", "double", "float")):
                 detail += _text(lang, "dtype_hint")
-            fail_with(lang, name, detail)
+            fail(lang, name, detail, case=case)
         problem = compare(got, cnn_logits(state, images), lang=lang, rtol=1e-9, atol=1e-12)
         if problem is not None:
-            fail_with(lang, name, _text(lang, "logits", inputs=inputs, detail=problem))
+            fail(lang, name, _text(lang, "logits", detail=problem), case=case)
     passed(lang, name)
 
 

@@ -15,19 +15,12 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from ..checks import (
-    Messages,
-    as_numpy,
-    call_answer,
-    compare,
-    fail_with,
-    passed,
-)
+from ..checks import as_numpy, call_answer, compare, fail, passed
+from ..lang import Messages
 
 # Messages this chapter needs beyond those of coursekit.checks.
 _MESSAGES = {
     "en": {
-        "case": "for {case}: {detail}",
         "pair": "expected two numbers (slope, intercept), got {got}.",
         "line": "the line is not close enough to the least-squares line: {detail}",
         "train_mode": (
@@ -51,7 +44,6 @@ _MESSAGES = {
         "weights": "the loaded {param}: {detail}",
     },
     "bn": {
-        "case": "{case}-এর জন্য: {detail}",
         "pair": "দুটি সংখ্যা (ঢাল, ইন্টারসেপ্ট) হওয়ার কথা, পাওয়া গেছে {got}।",
         "line": "রেখাটি লিস্ট-স্কয়ার্স রেখার যথেষ্ট কাছে নয়: {detail}",
         "train_mode": (
@@ -126,12 +118,10 @@ def check_fit_line(fn, lang: str = "en", tolerance: float = 0.1) -> None:
         except (TypeError, ValueError):
             pair = None
         if pair is None or pair.shape != (2,):
-            detail = _text(lang, "pair", got=type(got).__name__)
-            fail_with(lang, name, _text(lang, "case", case=case, detail=detail))
+            fail(lang, name, _text(lang, "pair", got=type(got).__name__), case=case)
         problem = compare(pair, expected, lang=lang, rtol=0.0, atol=tolerance)
         if problem is not None:
-            detail = _text(lang, "line", detail=problem)
-            fail_with(lang, name, _text(lang, "case", case=case, detail=detail))
+            fail(lang, name, _text(lang, "line", detail=problem), case=case)
     passed(lang, name)
 
 
@@ -192,15 +182,14 @@ def check_topk_accuracy(fn, lang: str = "en") -> None:
         loader = DataLoader(TensorDataset(inputs, targets), batch_size=10, shuffle=False)
         got = call_answer(fn, (model, loader, k), name=name, lang=lang, case=case)
         if not model.calls:
-            fail_with(lang, name, _text(lang, "case", case=case, detail=_text(lang, "not_called")))
+            fail(lang, name, _text(lang, "not_called"), case=case)
         if any(training for training, _ in model.calls):
-            detail = _text(lang, "train_mode")
-            fail_with(lang, name, _text(lang, "case", case=case, detail=detail))
+            fail(lang, name, _text(lang, "train_mode"), case=case)
         if any(grad for _, grad in model.calls):
-            fail_with(lang, name, _text(lang, "case", case=case, detail=_text(lang, "grad_on")))
+            fail(lang, name, _text(lang, "grad_on"), case=case)
         problem = compare(as_numpy(got, float64=True), expected, lang=lang, rtol=0.0, atol=1e-6)
         if problem is not None:
-            fail_with(lang, name, _text(lang, "case", case=case, detail=problem))
+            fail(lang, name, problem, case=case)
     passed(lang, name)
 
 
@@ -239,9 +228,10 @@ def check_load_weights(fn, lang: str = "en") -> None:
         good = folder / "good.pt"
         torch.save(saved.state_dict(), good)
         target = _reference_linear(12)
-        got = call_answer(fn, (target, str(good)), name=name, lang=lang, case="good.pt")
+        case = good.name
+        got = call_answer(fn, (target, str(good)), name=name, lang=lang, case=case)
         if not isinstance(got, nn.Module):
-            fail_with(lang, name, _text(lang, "returned", got=type(got).__name__))
+            fail(lang, name, _text(lang, "returned", got=type(got).__name__), case=case)
         for param in ("weight", "bias"):
             problem = compare(
                 as_numpy(getattr(got, param), float64=True),
@@ -251,7 +241,7 @@ def check_load_weights(fn, lang: str = "en") -> None:
                 atol=0.0,
             )
             if problem is not None:
-                fail_with(lang, name, _text(lang, "weights", param=param, detail=problem))
+                fail(lang, name, _text(lang, "weights", param=param, detail=problem), case=case)
 
         # 2) A file whose pickle calls a function must be refused (any exception is a refusal).
         hidden = folder / "hidden.pt"
@@ -263,7 +253,7 @@ def check_load_weights(fn, lang: str = "en") -> None:
             pass
         if _TRIPPED:
             _TRIPPED.clear()
-            fail_with(lang, name, _text(lang, "ran_code"))
+            fail(lang, name, _text(lang, "ran_code"), case=hidden.name)
 
         # 3) Weights of another architecture must not load silently.
         other = folder / "other.pt"
@@ -273,5 +263,5 @@ def check_load_weights(fn, lang: str = "en") -> None:
         except Exception:
             pass
         else:
-            fail_with(lang, name, _text(lang, "accepted_other"))
+            fail(lang, name, _text(lang, "accepted_other"), case=other.name)
     passed(lang, name)

@@ -12,14 +12,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..checks import (
-    Messages,
-    call_answer,
-    check_function,
-    compare,
-    fail_with,
-    passed,
-)
+from ..checks import call_answer, check_function, compare, fail, passed
+from ..lang import Messages
 
 # ResNet-18 for 1,000 ImageNet classes, as published (torchvision's resnet18).
 RESNET18_PARAMETERS = 11_689_512
@@ -29,7 +23,6 @@ GRAPHEME_CLASSES = (168, 11, 7)  # grapheme root, vowel diacritic, consonant dia
 # Messages this chapter needs beyond those of coursekit.checks.
 _MESSAGES = {
     "en": {
-        "case": "for {case}: {detail}",
         "not_module": "make_resnet18({classes}) should return a torch.nn.Module, got {got}.",
         "params": (
             "a ResNet-18 for {classes} classes has {expected:,} parameters; yours has {got:,}."
@@ -60,7 +53,6 @@ _MESSAGES = {
         "heads": ("grapheme root", "vowel diacritic", "consonant diacritic"),
     },
     "bn": {
-        "case": "{case}-এর জন্য: {detail}",
         "not_module": (
             "make_resnet18({classes}) একটি torch.nn.Module ফেরত দেওয়ার কথা, পাওয়া গেছে {got}।"
         ),
@@ -149,19 +141,17 @@ def check_resnet18(fn, lang: str = "en") -> None:
     for classes, size in [(1000, 224), (10, 64)]:
         model = call_answer(fn, (classes,), name=name, lang=lang, case=f"num_classes={classes}")
         if not isinstance(model, nn.Module):
-            fail_with(
-                lang, name, _text(lang, "not_module", classes=classes, got=type(model).__name__)
-            )
+            fail(lang, name, _text(lang, "not_module", classes=classes, got=type(model).__name__))
         expected = RESNET18_PARAMETERS - 513 * (1000 - classes)
         got = _count(model)
         if got != expected:
             detail = _text(lang, "params", classes=classes, expected=expected, got=got)
             if got == RESNET34_PARAMETERS - 513 * (1000 - classes):
                 detail += _text(lang, "params_34")
-            fail_with(lang, name, detail)
+            fail(lang, name, detail)
         main, linear, proj = _layer_counts(model)
         if (main, linear, proj) != (17, 1, 3):
-            fail_with(lang, name, _text(lang, "layers", main=main, linear=linear, proj=proj))
+            fail(lang, name, _text(lang, "layers", main=main, linear=linear, proj=proj))
         shape = (2, 3, size, size)
         was_training = model.training
         model.eval()
@@ -169,7 +159,7 @@ def check_resnet18(fn, lang: str = "en") -> None:
             with torch.no_grad():
                 out = model(torch.randn(*shape, generator=torch.Generator().manual_seed(0)))
         except Exception as exc:  # the student's model may raise anything
-            fail_with(
+            fail(
                 lang,
                 name,
                 _text(lang, "crashed", error=f"{type(exc).__name__}: {exc}", input=shape),
@@ -178,7 +168,7 @@ def check_resnet18(fn, lang: str = "en") -> None:
             model.train(was_training)
         got_shape = tuple(getattr(out, "shape", ()))
         if got_shape != (2, classes):
-            fail_with(
+            fail(
                 lang, name, _text(lang, "output", input=shape, expected=(2, classes), got=got_shape)
             )
     passed(lang, name)
@@ -226,24 +216,19 @@ def check_weighted_heads_loss(fn, lang: str = "en") -> None:
         targets = torch.from_numpy(targets_np.astype(np.int64))
         got = call_answer(fn, (scores, targets, weights), name=name, lang=lang, case=case)
 
-        def fail_case(detail: str, case: str = case) -> None:
-            fail_with(lang, name, _text(lang, "case", case=case, detail=detail))
-
         if not isinstance(got, torch.Tensor):
-            fail_case(_text(lang, "not_tensor", got=type(got).__name__))
+            fail(lang, name, _text(lang, "not_tensor", got=type(got).__name__), case=case)
         if got.numel() != 1:
-            fail_case(_text(lang, "not_scalar", got=tuple(got.shape)))
+            fail(lang, name, _text(lang, "not_scalar", got=tuple(got.shape)), case=case)
         problem = compare(got.detach().double().reshape(()).numpy(), expected, lang=lang, rtol=1e-5)
         if problem is not None:
-            fail_case(_text(lang, "value", detail=problem))
+            fail(lang, name, _text(lang, "value", detail=problem), case=case)
         if got.grad_fn is None:
-            fail_case(_text(lang, "no_graph"))
+            fail(lang, name, _text(lang, "no_graph"), case=case)
         got.reshape(()).backward()
-        for head, tensor, grad in zip(
-            _MESSAGES[lang]["heads"], scores, expected_grads, strict=True
-        ):
+        for head, tensor, grad in zip(_text(lang, "heads"), scores, expected_grads, strict=True):
             got_grad = np.zeros_like(grad) if tensor.grad is None else tensor.grad.double().numpy()
             problem = compare(got_grad, grad, lang=lang, rtol=1e-4, atol=1e-7)
             if problem is not None:
-                fail_case(_text(lang, "gradient", head=head, detail=problem))
+                fail(lang, name, _text(lang, "gradient", head=head, detail=problem), case=case)
     passed(lang, name)

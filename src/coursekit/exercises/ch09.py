@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..checks import Messages, call_answer, compare, fail, message, passed
+from ..checks import call_answer, compare, fail, message, passed, unpack
+from ..lang import Messages
 
 _MESSAGES = {
     "en": {
-        "pair": "return a pair (C, ticks), got {got}.",
         "matrix": "the matrix C: {detail}",
         "ticks": "the number of ticks: {detail}",
         "ticks_type": "the number of ticks must be a whole number, got {got}.",
@@ -28,7 +28,6 @@ _MESSAGES = {
         ),
     },
     "bn": {
-        "pair": "একটি জোড়া (C, ticks) ফেরত দিন, পাওয়া গেছে {got}।",
         "matrix": "ম্যাট্রিক্স C: {detail}",
         "ticks": "টিকের সংখ্যা: {detail}",
         "ticks_type": "টিকের সংখ্যা একটি পূর্ণসংখ্যা হওয়ার কথা, পাওয়া গেছে {got}।",
@@ -45,10 +44,6 @@ _MESSAGES = {
 
 
 _text = Messages(_MESSAGES)
-
-
-def _fail_case(lang: str, name: str, case: str, detail: str) -> None:
-    fail(lang, name, "case", case=case, detail=detail)
 
 
 # Exercise 1 ------------------------------------------------------------------------------------
@@ -94,14 +89,14 @@ def check_to_bfloat16(fn, lang: str = "en") -> None:
     case = f"x.shape={x.shape}, x.dtype=float32"
     got = call_answer(fn, (x.copy(),), name=name, lang=lang, case=case)
     if isinstance(got, (str, bytes)) or got is None:
-        _fail_case(lang, name, case, message(lang, "wrong_type", got=type(got).__name__))
+        fail(lang, name, message(lang, "wrong_type", got=type(got).__name__), case=case)
     try:
         got_arr = np.asarray(got, dtype=np.float64)
     except (TypeError, ValueError):
-        _fail_case(lang, name, case, message(lang, "wrong_type", got=type(got).__name__))
+        fail(lang, name, message(lang, "wrong_type", got=type(got).__name__), case=case)
     if got_arr.shape != expected.shape:
         problem = message(lang, "wrong_shape", expected=expected.shape, got=got_arr.shape)
-        _fail_case(lang, name, case, problem)
+        fail(lang, name, problem, case=case)
     # Exact comparison: every float32 value has exactly one nearest bfloat16 (ties to even).
     wrong = np.flatnonzero(got_arr != expected)
     if wrong.size:
@@ -112,7 +107,7 @@ def check_to_bfloat16(fn, lang: str = "en") -> None:
         truncated = (x.view(np.uint32) & np.uint32(0xFFFF0000)).view(np.float32)
         if np.array_equal(got_arr, truncated.astype(np.float64)):
             detail += _text(lang, "rounded_down")
-        _fail_case(lang, name, case, detail)
+        fail(lang, name, detail, case=case)
     passed(lang, name)
 
 
@@ -138,18 +133,16 @@ def check_output_stationary(fn, lang: str = "en") -> None:
         B = rng.integers(-9, 10, size=(k, n)).astype(np.float64)
         case = f"A.shape={A.shape}, B.shape={B.shape}"
         got = call_answer(fn, (A.copy(), B.copy()), name=name, lang=lang, case=case)
-        if not isinstance(got, (tuple, list)) or len(got) != 2:
-            _fail_case(lang, name, case, _text(lang, "pair", got=type(got).__name__))
-        C, ticks = got
+        C, ticks = unpack(got, ("C", "ticks"), name=name, lang=lang, case=case)
         problem = compare(C, A @ B, lang=lang, rtol=0.0, atol=1e-9)
         if problem is not None:
-            _fail_case(lang, name, case, _text(lang, "matrix", detail=problem))
+            fail(lang, name, _text(lang, "matrix", detail=problem), case=case)
         if isinstance(ticks, (bool, np.bool_)) or not isinstance(ticks, (int, np.integer)):
             if not (isinstance(ticks, (float, np.floating)) and float(ticks).is_integer()):
-                _fail_case(lang, name, case, _text(lang, "ticks_type", got=repr(ticks)))
+                fail(lang, name, _text(lang, "ticks_type", got=repr(ticks)), case=case)
         problem = compare(ticks, output_stationary_ticks(m, k, n), lang=lang, rtol=0.0, atol=0.0)
         if problem is not None:
-            _fail_case(lang, name, case, _text(lang, "ticks", detail=problem))
+            fail(lang, name, _text(lang, "ticks", detail=problem), case=case)
     passed(lang, name)
 
 
@@ -189,6 +182,6 @@ def check_allreduce_gradient(fn, lang: str = "en") -> None:
             first = answers.get(1)
             if first is not None and np.allclose(np.asarray(got, float), replicas * first):
                 hint = _text(lang, "shard_mean")
-            _fail_case(lang, name, case, problem + hint)
+            fail(lang, name, problem + hint, case=case)
         answers[replicas] = np.asarray(got, dtype=np.float64)
     passed(lang, name)

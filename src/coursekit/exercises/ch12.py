@@ -15,15 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from ..checks import (
-    Messages,
-    as_numpy,
-    call_answer,
-    compare,
-    fail_with,
-    message,
-    passed,
-)
+from ..checks import as_numpy, call_answer, compare, fail, message, passed, unpack
+from ..lang import Messages
 
 # Messages this chapter needs beyond those of coursekit.checks.
 _MESSAGES = {
@@ -33,13 +26,11 @@ _MESSAGES = {
             "deep-learning library) slides the kernel as it is, without flipping it."
         ),
         "epoch": "epoch {epoch}: {detail}",
-        "pair": "expected a pair (separable, ordinary) of two whole numbers, got {got}.",
         "which": {
             0: "the parameters of the separable layers",
             1: "the parameters the same layers would need as ordinary convolutions",
         },
-        "part": "{which}: {detail}",
-        "model": "for the model {model}: {detail}",
+        "model": "the model named {model}",
     },
     "bn": {
         "flipped": (
@@ -47,13 +38,11 @@ _MESSAGES = {
             " লাইব্রেরির মতোই) কার্নেলটি না উল্টে যেমন আছে তেমনই সরিয়ে সরিয়ে চালায়।"
         ),
         "epoch": "এপক {epoch}: {detail}",
-        "pair": "দুটি পূর্ণসংখ্যার একটি জোড়া (separable, ordinary) আশা করা হয়েছিল, পাওয়া গেছে {got}।",
         "which": {
             0: "সেপারেবল লেয়ারগুলোর প্যারামিটার",
             1: "একই লেয়ারগুলো সাধারণ কনভোলিউশন হলে যত প্যারামিটার লাগত",
         },
-        "part": "{which}: {detail}",
-        "model": "মডেল {model}-এর জন্য: {detail}",
+        "model": "{model} নামের মডেল",
     },
 }
 
@@ -96,7 +85,7 @@ def check_separable_conv(fn, lang: str = "en") -> None:
             flipped = keras_separable(x, depthwise[::-1, ::-1].copy(), pointwise)
             if compare(got, flipped, lang=lang, rtol=1e-4, atol=1e-4) is None:
                 problem += _text(lang, "flipped")
-            fail_with(lang, name, message(lang, "case", case=case, detail=problem))
+            fail(lang, name, problem, case=case)
     passed(lang, name)
 
 
@@ -134,7 +123,7 @@ def check_warmup_cosine(fn, lang: str = "en") -> None:
             problem = compare(got, expected, lang=lang, rtol=1e-5, atol=1e-6 * peak)
             if problem is not None:
                 detail = _text(lang, "epoch", epoch=epoch, detail=problem)
-                fail_with(lang, name, message(lang, "case", case=case, detail=detail))
+                fail(lang, name, detail, case=case)
     passed(lang, name)
 
 
@@ -187,18 +176,15 @@ def check_separable_savings(fn, lang: str = "en") -> None:
     layers would have as ordinary Conv2D layers)."""
     name = "separable_savings"
     for model_name, model in _test_models():
+        case = _text(lang, "model", model=model_name)
         expected = separable_counts(model)
-        got = call_answer(fn, (model,), name=name, lang=lang, case=model_name)
-        got = as_numpy(got)
+        got = as_numpy(call_answer(fn, (model,), name=name, lang=lang, case=case))
         if isinstance(got, np.ndarray):
             got = got.tolist()
-        if not isinstance(got, tuple | list) or len(got) != 2:
-            detail = _text(lang, "pair", got=type(got).__name__)
-            fail_with(lang, name, _text(lang, "model", model=model_name, detail=detail))
+        got = unpack(got, ("separable", "ordinary"), name=name, lang=lang, case=case)
         for index in (0, 1):
             problem = compare(got[index], expected[index], lang=lang, rtol=0.0, atol=0.5)
             if problem is not None:
                 which = _text(lang, "which")[index]
-                detail = _text(lang, "part", which=which, detail=problem)
-                fail_with(lang, name, _text(lang, "model", model=model_name, detail=detail))
+                fail(lang, name, message(lang, "part", part=which, detail=problem), case=case)
     passed(lang, name)

@@ -1,7 +1,7 @@
 """pytest plugin: print how long each notebook took to run (nbval, the student-notebook test
 and the Colab-like runs).
 
-Loaded with ``-p coursekit.pytest_timing`` (see pyproject.toml). Works with pytest-xdist
+Loaded with ``-p coursekit.authoring.pytest_timing`` (see pyproject.toml). Works with pytest-xdist
 (``--dist loadfile`` keeps a notebook's cells, which share one kernel, on one worker): the
 controller receives every cell's report and prints the table at the end of the run.
 """

@@ -3,6 +3,8 @@
 coursekit pair          write each chapter's .ipynb from its .md (outputs empty)
 coursekit first-cell    rewrite each chapter's first cell from the template and the
                         repository URL in _config.yml
+coursekit format        format each chapter's code cells with ruff (the .md, then its .ipynb);
+                        --check lists the chapters that would change and exits 1
 coursekit mode          print the run mode this machine would use
 """
 
@@ -12,8 +14,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import book, student
-from .mode import ModeError, detect_accelerator, run_mode
+from ..lang import LANGS
+from ..mode import ModeError, detect_accelerator, run_mode
+from . import book, formatting, student
 
 
 def _cmd_pair(args: argparse.Namespace) -> int:
@@ -37,12 +40,38 @@ def _cmd_first_cell(args: argparse.Namespace) -> int:
     return 0
 
 
+def _chapters(args: argparse.Namespace) -> list[Path]:
+    """The chapters a command names (all of them by default), in the languages it asks for."""
+    root = book.find_root(args.root)
+    langs = [args.lang] if args.lang else list(LANGS)
+    return student.select_chapters(root, args.chapters, langs)
+
+
 def _cmd_student(args: argparse.Namespace) -> int:
     root = book.find_root(args.root)
-    langs = [args.lang] if args.lang else list(book.CHAPTER_LANGS)
-    chapters = student.select_chapters(root, args.chapters, langs)
+    chapters = _chapters(args)
     for path in student.write_student_versions(root, chapters, Path(args.out)):
         print(f"wrote {path}")
+    return 0
+
+
+def _cmd_format(args: argparse.Namespace) -> int:
+    root = book.find_root(args.root)
+    chapters = _chapters(args)
+    results = formatting.format_chapters(chapters, check=args.check)
+    changed = [r for r in results if r.changed]
+    for result in changed:
+        cells = ", ".join(str(i + 1) for i in result.changed_cells)
+        verb = "would reformat" if args.check else "reformatted"
+        print(f"{verb} {result.md.relative_to(root)} (cells {cells})")
+    if args.check:
+        if changed:
+            print(f"{len(changed)} chapter(s) would change: run `coursekit format`.")
+            return 1
+        print(f"{len(results)} chapter(s) already formatted")
+        return 0
+    unchanged = len(results) - len(changed)
+    print(f"{len(changed)} chapter(s) reformatted and paired, {unchanged} unchanged")
     return 0
 
 
@@ -66,16 +95,23 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser(
         "first-cell", help="rewrite every chapter's first cell from the template"
     ).set_defaults(func=_cmd_first_cell)
+    p_format = sub.add_parser("format", help="format the chapters' code cells with ruff")
+    p_format.add_argument("chapters", nargs="*", help="e.g. 01 or 01-gradient-descent; none: all")
+    p_format.add_argument("--lang", choices=LANGS, help="one language only")
+    p_format.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if a chapter would change"
+    )
+    p_format.set_defaults(func=_cmd_format)
     sub.add_parser("mode", help="print the run mode").set_defaults(func=_cmd_mode)
     p_student = sub.add_parser("student", help="write student notebooks without the solutions")
     p_student.add_argument("chapters", nargs="*", help="e.g. 01 or 01-gradient-descent; none: all")
     p_student.add_argument("--out", required=True, help="folder for the student notebooks")
-    p_student.add_argument("--lang", choices=book.CHAPTER_LANGS, help="one language only")
+    p_student.add_argument("--lang", choices=LANGS, help="one language only")
     p_student.set_defaults(func=_cmd_student)
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (book.BookError, student.StudentError) as err:
+    except (book.BookError, formatting.FormatError, student.StudentError) as err:
         print(f"coursekit: {err}", file=sys.stderr)
         return 2
 

@@ -17,15 +17,21 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from ..lang import Messages
 from . import book
 
 SOLUTION_TAG = "solution"
 CHECK_TAG = "check"
 
-HEADER = {
-    "bn": "# ✍ অনুশীলনী: নিচের স্টাবগুলোর জায়গায় আপনার উত্তর লিখুন, তারপর যাচাই-সেলটি চালান।",
-    "en": "# ✍ Exercise: replace the stubs below with your answer, then run the check cell.",
+_MESSAGES = {
+    "bn": {
+        "header": "# ✍ অনুশীলনী: নিচের স্টাবগুলোর জায়গায় আপনার উত্তর লিখুন, তারপর যাচাই-সেলটি চালান।",
+    },
+    "en": {
+        "header": "# ✍ Exercise: replace the stubs below with your answer, then run the check cell.",  # noqa: E501
+    },
 }
+_text = Messages(_MESSAGES)
 
 
 class StudentError(ValueError):
@@ -39,7 +45,7 @@ def tags_of(cell) -> list[str]:
 def stub_source(solution: str, lang: str) -> str:
     """The student's version of one solution cell."""
     tree = ast.parse(solution)
-    lines = [HEADER[lang], "from coursekit.checks import UNANSWERED, stub", ""]
+    lines = [_text(lang, "header"), "from coursekit.checks import UNANSWERED, stub", ""]
     assigned: list[str] = []
     for node in tree.body:
         if isinstance(node, ast.FunctionDef):

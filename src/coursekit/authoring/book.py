@@ -5,15 +5,17 @@ Markdown source, and what every notebook's first cell says.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 
-CHAPTER_LANGS = ("bn", "en")
+from ..files import write_atomic
+from ..lang import LANGS, Messages, twin
+
 PAIR_FORMATS = "ipynb,md:myst"
 
-FIRST_CELL_TEMPLATE = {
-    "bn": """\
+# Every notebook's first code cell, in the page's language ({url}: the repository's address).
+_MESSAGES = {
+    "bn": {
+        "first_cell": """\
 # প্রথম সেল: Colab-এ কোর্সের প্যাকেজ আর তার জন্য Colab-এ যা নেই তা ইনস্টল করে; অন্য কোথাও কিছুই
 # ইনস্টল করে না। অন্য উৎস থেকে ইনস্টল করতে (একটি ফর্ক, একটি ব্রাঞ্চ) COURSE_SOURCE দিন।
 import os
@@ -30,7 +32,9 @@ if "google.colab" in sys.modules:
 import coursekit
 
 MODE = coursekit.start(lang="bn")""",
-    "en": """\
+    },
+    "en": {
+        "first_cell": """\
 # First cell: in Colab, install the course package and what Colab lacks for it; elsewhere,
 # install nothing. To install from another source (a fork, a branch), set COURSE_SOURCE.
 import os
@@ -47,7 +51,9 @@ if "google.colab" in sys.modules:
 import coursekit
 
 MODE = coursekit.start(lang="en")""",
+    },
 }
+_text = Messages(_MESSAGES)
 
 
 class BookError(RuntimeError):
@@ -85,7 +91,7 @@ def is_notebook_source(md_path: Path) -> bool:
 
 def chapter_sources(root: Path) -> list[Path]:
     """Every chapters/bn|en/*.md, sorted."""
-    return sorted(p for lang in CHAPTER_LANGS for p in (root / "chapters" / lang).glob("*.md"))
+    return sorted(p for lang in LANGS for p in (root / "chapters" / lang).glob("*.md"))
 
 
 def notebook_sources(root: Path) -> list[Path]:
@@ -94,18 +100,18 @@ def notebook_sources(root: Path) -> list[Path]:
 
 def lang_of(path: Path) -> str:
     lang = path.parent.name
-    if lang not in CHAPTER_LANGS:
-        raise BookError(f"{path} is not under chapters/bn or chapters/en.")
+    if lang not in LANGS:
+        folders = " or ".join(f"chapters/{other}" for other in LANGS)
+        raise BookError(f"{path} is not under {folders}.")
     return lang
 
 
 def twin_path(path: Path) -> Path:
-    other = {"bn": "en", "en": "bn"}[lang_of(path)]
-    return path.parent.parent / other / path.name
+    return path.parent.parent / twin(lang_of(path)) / path.name
 
 
 def first_cell_source(lang: str, url: str) -> str:
-    return FIRST_CELL_TEMPLATE[lang].format(url=url)
+    return _text(lang, "first_cell", url=url)
 
 
 def read_markdown_notebook(md_path: Path):
@@ -119,23 +125,6 @@ def first_code_cell(notebook):
         if cell.cell_type == "code":
             return cell
     return None
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file, so a crash leaves no half file.
-
-    Missing parent folders are created; the file is readable by everyone (mode 644), as a file
-    written directly would be, not private like the temporary file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def paired_ipynb_text(md_path: Path) -> str:
