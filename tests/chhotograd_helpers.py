@@ -89,6 +89,16 @@ def away_from_zero(shape) -> st.SearchStrategy:
 
 shapes = hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4)
 
+
+def axes_for(ndim: int) -> st.SearchStrategy:
+    """An axis argument of a reduction over ``ndim`` axes: None, an int, or a tuple of ints."""
+    axes = [st.none()]
+    if ndim:
+        axes.append(st.integers(-ndim, ndim - 1))
+        axes.append(st.lists(st.integers(0, ndim - 1), min_size=1, unique=True).map(tuple))
+    return st.one_of(axes)
+
+
 # Two shapes that broadcast together: different ranks, size-1 axes.
 broadcast_pairs = hnp.mutually_broadcastable_shapes(
     num_shapes=2, min_dims=0, max_dims=3, min_side=1, max_side=4

@@ -59,3 +59,14 @@ def bengali_reference(tmp_path_factory):
     out = tmp_path_factory.mktemp("reference") / "label.npy"
     setup = "import coursekit; coursekit.setup_plotting()"
     return render_label(Path(sys.executable), dict(os.environ), out, setup)
+
+
+@pytest.fixture
+def dirs(tmp_path, monkeypatch):
+    """An empty COURSE_DATA_DIR, cache and 'internet' (a folder served by file:// addresses)."""
+    data, cache, origin = tmp_path / "data", tmp_path / "cache", tmp_path / "origin"
+    for folder in (data, cache, origin):
+        folder.mkdir()
+    monkeypatch.setenv("COURSE_DATA_DIR", str(data))
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(cache))
+    return data, cache, origin

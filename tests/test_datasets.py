@@ -15,16 +15,6 @@ from coursekit.data.store import DataError, RemoteFile
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
-@pytest.fixture
-def dirs(tmp_path, monkeypatch):
-    data, cache, origin = tmp_path / "data", tmp_path / "cache", tmp_path / "origin"
-    for folder in (data, cache, origin):
-        folder.mkdir()
-    monkeypatch.setenv("COURSE_DATA_DIR", str(data))
-    monkeypatch.setenv("COURSE_CACHE_DIR", str(cache))
-    return data, cache, origin
-
-
 def remote_for(origin: Path, content: bytes, name: str = "set/file.bin") -> RemoteFile:
     source = origin / Path(name).name
     source.write_bytes(content)

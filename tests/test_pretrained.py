@@ -112,7 +112,7 @@ def test_real_weights_are_read_and_assigned_completely(weights_file):
     np.testing.assert_array_equal(model.get_layer("fire9_expand3x3").get_weights()[1], bias)
 
 
-def write_old_layout(path: Path, layers: dict[str, list[tuple[str, np.ndarray]]]) -> None:
+def write_old_layout(path: Path, layers: dict[str, list[tuple[str, np.ndarray]]]) -> Path:
     """An HDF5 file in the Keras-1 layout: layer_names, and weight_names per layer group."""
     with h5py.File(path, "w") as file:
         file.attrs["layer_names"] = np.array([name.encode() for name in layers])
@@ -121,6 +121,7 @@ def write_old_layout(path: Path, layers: dict[str, list[tuple[str, np.ndarray]]]
             group.attrs["weight_names"] = np.array([w.encode() for w, _ in weights], dtype="S30")
             for weight_name, value in weights:
                 group[weight_name] = value
+    return path
 
 
 def small_model():

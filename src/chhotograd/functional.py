@@ -2,11 +2,14 @@
 
 Each operation here (linear, softmax, cross entropy, convolution, pooling) is one node in the
 graph with a hand-written backward rule: shorter graphs, and the classic formulas ("softmax minus
-one-hot") where students can see them. The calculus tools (``jacobian``, ``vjp``,
+one-hot") where students can see them. The same holds for the activations ``leaky_relu`` and
+``gelu`` and for ``dropout``. The calculus tools (``jacobian``, ``vjp``,
 ``gradcheck``) live in :mod:`chhotograd.calculus`.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -16,6 +19,9 @@ from .engine import Tensor, _from_op
 __all__ = [
     "conv2d",
     "cross_entropy",
+    "dropout",
+    "gelu",
+    "leaky_relu",
     "linear",
     "log_softmax",
     "max_pool2d",
@@ -98,11 +104,21 @@ def cross_entropy(logits: Tensor, targets, reduction: str = "mean") -> Tensor:
     """
     t = np.asarray(targets.data if isinstance(targets, Tensor) else targets)
     if logits.data.ndim != 2 or t.shape != logits.data.shape[:1] or t.dtype.kind not in "iu":
+        hint = ""
+        if t.dtype.kind in "fb" and t.shape == logits.data.shape[:1]:
+            hint = ": targets are class indices; make them integers with .astype(np.int64)"
         raise ValueError(
             f"cross_entropy expects logits of shape (N, C) and N integer targets; got logits "
-            f"{logits.data.shape} and targets {t.shape} of dtype {t.dtype}"
+            f"{logits.data.shape} and targets {t.shape} of dtype {t.dtype}{hint}"
         )
-    n = len(t)
+    n, classes = logits.data.shape
+    if n and (t.min() < 0 or t.max() >= classes):
+        row = int(np.flatnonzero((t < 0) | (t >= classes))[0])
+        raise IndexError(
+            f"cross_entropy: target {t[row]} (row {row}) is out of bounds for {classes} classes: "
+            f"each target must be a class index from 0 to {classes - 1}"
+            + (" (-1 does not mean the last class here)" if t[row] == -1 else "")
+        )
     rows = np.arange(n)
     shifted = logits.data - logits.data.max(axis=1, keepdims=True)
     e = np.exp(shifted)
@@ -124,9 +140,45 @@ def cross_entropy(logits: Tensor, targets, reduction: str = "mean") -> Tensor:
 
 
 def mse_loss(prediction: Tensor, target, reduction: str = "mean") -> Tensor:
-    """Mean (or ``"sum"``, or ``"none"``: elementwise) of (prediction - target)²."""
+    """Mean (or ``"sum"``, or ``"none"``: elementwise) of (prediction - target)².
+
+    ``prediction`` and ``target`` must have the same shape. PyTorch only warns when they differ:
+    broadcasting then pairs every prediction with every target (shapes (N, 1) and (N,) give
+    N·N squared differences), a silent mistake. Here it is an error, so that it cannot pass.
+    """
+    _check_same_shape(np.shape(prediction), np.shape(target))
     diff = prediction - target
     return _reduce(diff * diff, reduction)
+
+
+def _check_same_shape(prediction: tuple, target: tuple) -> None:
+    """Refuse a prediction and a target of different shapes, saying how to make them match."""
+    if prediction == target:
+        return
+    message = (
+        f"mse_loss: the prediction has shape {prediction} but the target has shape {target}; "
+        f"they must be equal"
+    )
+    if target == ():
+        raise ValueError(f"{message}. For one target value v, pass np.full({prediction}, v)")
+    try:
+        both = np.broadcast_shapes(prediction, target)
+        message += (
+            f" (broadcasting would spread them to shape {both} and compare every prediction "
+            f"with every target)"
+        )
+    except ValueError:
+        pass
+    sizes = math.prod(prediction), math.prod(target)
+    if sizes[0] != sizes[1]:
+        raise ValueError(
+            f"{message}. They even hold different numbers of values ({sizes[0]} and "
+            f"{sizes[1]}): check that both come from the same batch"
+        )
+    raise ValueError(
+        f"{message}. Reshape one to the other's shape: prediction.reshape{target} or "
+        f"target.reshape{prediction}"
+    )
 
 
 def _reduce(losses, reduction: str):
@@ -143,6 +195,20 @@ def _reduce(losses, reduction: str):
 # --------------------------------------------------------------------- convolution and pooling
 def _pair(value) -> tuple[int, int]:
     return (value, value) if isinstance(value, int) else tuple(value)
+
+
+def _checked_pair(value, op: str, name: str, least: int) -> tuple[int, int]:
+    """``value`` (an int, or a pair of ints for height and width) as a pair, refusing anything
+    else and any size below ``least``: a negative stride would read the image backwards."""
+    pair = (value, value) if isinstance(value, int | np.integer) else value
+    whole = isinstance(pair, tuple | list) and len(pair) == 2
+    whole = whole and all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in pair)
+    if not whole or min(pair) < least:
+        kind = "a positive" if least == 1 else "a non-negative"
+        raise ValueError(
+            f"{op}: {name} must be {kind} int or a pair of them (height, width), not {value!r}"
+        )
+    return int(pair[0]), int(pair[1])
 
 
 def _windows(x: np.ndarray, kh: int, kw: int, sh: int, sw: int) -> np.ndarray:
@@ -178,7 +244,8 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padd
     Ho = (H + 2·padding - kh) // stride + 1 (likewise Wo). Computed as one matrix product of
     the flattened kernels with the unfolded windows ("im2col").
     """
-    (sh, sw), (ph, pw) = _pair(stride), _pair(padding)
+    sh, sw = _checked_pair(stride, "conv2d", "stride", 1)
+    ph, pw = _checked_pair(padding, "conv2d", "padding", 0)
     if x.data.ndim != 4 or weight.data.ndim != 4 or x.data.shape[1] != weight.data.shape[1]:
         raise ValueError(
             f"conv2d expects input (N, C, H, W) and weight (O, C, kh, kw) with the same C; got "
@@ -186,6 +253,17 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padd
         )
     n, c, h, w = x.data.shape
     o, _, kh, kw = weight.data.shape
+    if kh > h + 2 * ph or kw > w + 2 * pw:
+        raise ValueError(
+            f"conv2d: the kernel {(kh, kw)} is larger than the input {(h, w)} with padding "
+            f"{(ph, pw)}, which is {(h + 2 * ph, w + 2 * pw)}: use a smaller kernel, more "
+            f"padding, or a larger input"
+        )
+    if bias is not None and bias.data.shape != (o,):
+        raise ValueError(
+            f"conv2d: the bias must have one value per output channel, shape {(o,)}, "
+            f"not {bias.data.shape}"
+        )
     padded = np.pad(x.data, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x.data
     windows = _windows(padded, kh, kw, sh, sw)
     ho, wo = windows.shape[2:4]
@@ -220,8 +298,8 @@ def max_pool2d(x: Tensor, kernel_size, stride=None) -> Tensor:
     x (N, C, H, W) -> (N, C, Ho, Wo), Ho = (H - kh) // stride + 1; ``stride`` defaults to the
     kernel size. The gradient goes to the first largest element of each window, like PyTorch.
     """
-    kh, kw = _pair(kernel_size)
-    sh, sw = _pair(kernel_size if stride is None else stride)
+    kh, kw = _checked_pair(kernel_size, "max_pool2d", "kernel_size", 1)
+    sh, sw = (kh, kw) if stride is None else _checked_pair(stride, "max_pool2d", "stride", 1)
     if x.data.ndim != 4 or x.data.shape[2] < kh or x.data.shape[3] < kw:
         raise ValueError(
             f"max_pool2d expects input (N, C, H, W) of at least the kernel's size "
@@ -248,3 +326,76 @@ def max_pool2d(x: Tensor, kernel_size, stride=None) -> Tensor:
         return (grad,)
 
     return _from_op(data, (x,), backward, "max_pool2d")
+
+
+# --------------------------------------------------------------------- more activations, dropout
+def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """x where x > 0, else negative_slope · x (as ``torch.nn.functional.leaky_relu``): a ReLU
+    whose negative side keeps a small slope, so that a unit never stops learning for good."""
+    data = np.where(x.data > 0, x.data, negative_slope * x.data)
+
+    def backward(g):
+        # Slope 1 where x > 0, else negative_slope (at 0 too, as in PyTorch).
+        return (g * np.where(x.data > 0, 1, negative_slope).astype(data.dtype),)
+
+    return _from_op(data, (x,), backward, "leaky_relu")
+
+
+# NumPy has no erf; math.erf, one element at a time, is exact and fast enough for this course.
+_erf = np.vectorize(math.erf, otypes=[np.float64])
+
+
+def gelu(x: Tensor, approximate: str = "none") -> Tensor:
+    """x · Φ(x), with Φ the standard normal distribution function (as
+    ``torch.nn.functional.gelu``): Φ(x) = (1 + erf(x/√2)) / 2, or with ``approximate="tanh"``
+    the faster (1 + tanh(√(2/π) (x + 0.044715 x³))) / 2."""
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu(): approximate must be 'none' or 'tanh', not {approximate!r}")
+    v = x.data.astype(np.float64)
+    if approximate == "none":
+        cdf = (1 + _erf(v / math.sqrt(2))) / 2
+    else:
+        k = math.sqrt(2 / math.pi)
+        t = np.tanh(k * (v + 0.044715 * v**3))
+        cdf = (1 + t) / 2
+    dtype = x.data.dtype if x.data.dtype.kind == "f" else np.float32
+
+    def backward(g):
+        # (x Φ(x))' = Φ(x) + x Φ'(x); the exact Φ' is the normal density φ(x).
+        if approximate == "none":
+            slope = cdf + v * np.exp(-v * v / 2) / math.sqrt(2 * math.pi)
+        else:
+            slope = cdf + v * (1 - t * t) / 2 * k * (1 + 3 * 0.044715 * v * v)
+        return (g * slope.astype(dtype),)
+
+    return _from_op((v * cdf).astype(dtype), (x,), backward, "gelu")
+
+
+def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+    """While training, set each value to 0 with probability ``p`` and multiply the others by
+    1/(1-p), so that every value keeps its expected size (as ``torch.nn.functional.dropout``).
+    Otherwise return ``x`` itself. The draws come from the generator that
+    :func:`chhotograd.manual_seed` seeds."""
+    _check_dropout_p(p)
+    if not training or p == 0:
+        return x
+    from . import nn  # here, not at the top: nn imports this module
+
+    dtype = x.data.dtype if x.data.dtype.kind == "f" else np.float32
+    keep = ((nn._rng.random(x.data.shape) >= p) / (1 - p)).astype(dtype)
+
+    def backward(g):
+        return (g * keep,)  # a dropped value had no effect; a kept one was scaled
+
+    return _from_op(x.data * keep, (x,), backward, "dropout")
+
+
+def _check_dropout_p(p) -> None:
+    """Refuse a dropout probability outside [0, 1) (checked by dropout and nn.Dropout)."""
+    number = isinstance(p, int | float | np.number) and not isinstance(p, bool)
+    if not (number and 0 <= p < 1):
+        why = " (p = 1 would drop every value: nothing to learn from)" if number and p == 1 else ""
+        raise ValueError(
+            f"dropout probability p must be a number in [0, 1), the share of values set to "
+            f"zero; got {p!r}{why}"
+        )

@@ -3,12 +3,16 @@
 A :class:`Module` finds its parameters by looking at its own attributes: every Tensor that
 requires grad is a parameter, every Module a child. Names follow PyTorch ("0.weight" inside a
 Sequential), so a PyTorch model's ``state_dict()`` loads into its chhotograd twin.
+
+Layers: ``Linear``, ``Conv2d``, ``MaxPool2d``, ``Flatten``, ``Dropout`` (active only in training
+mode: see ``Module.train`` and ``Module.eval``) and ``Sequential``; activations ``ReLU``,
+``LeakyReLU``, ``GELU``, ``Tanh``, ``Sigmoid``; losses ``MSELoss`` and ``CrossEntropyLoss``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import numpy as np
 
@@ -18,7 +22,10 @@ from .engine import Tensor
 __all__ = [
     "Conv2d",
     "CrossEntropyLoss",
+    "Dropout",
     "Flatten",
+    "GELU",
+    "LeakyReLU",
     "Linear",
     "MSELoss",
     "MaxPool2d",
@@ -123,20 +130,34 @@ class Module:
         Names must match exactly and every shape must agree; nothing is changed otherwise.
         Values are written into the existing arrays, so an optimizer keeps working.
         """
+        if not isinstance(state, Mapping):
+            raise TypeError(
+                f"load_state_dict takes a dict of name -> values, such as another model's "
+                f"state_dict(), not a {type(state).__name__}"
+            )
         params = dict(self.named_parameters())
         missing, unexpected = params.keys() - state.keys(), state.keys() - params.keys()
         if missing or unexpected:
             raise KeyError(
-                f"state_dict does not match the model: missing {sorted(missing)}, "
-                f"unexpected {sorted(unexpected)}"
+                f"state_dict does not match the model: missing {sorted(missing, key=str)}, "
+                f"unexpected {sorted(unexpected, key=str)}"
             )
+        # Check every value first, then write them all: a failure leaves the model as it was.
         values = {}
         for name, value in state.items():
             value = np.asarray(value.data if isinstance(value, Tensor) else value)
-            if value.shape != params[name].data.shape:
+            target = params[name].data
+            if value.shape != target.shape:
                 raise ValueError(
                     f"{name}: the state has shape {value.shape}, but the model's parameter has "
-                    f"shape {params[name].data.shape}"
+                    f"shape {target.shape}"
+                )
+            if value.dtype.kind not in "fiub":
+                raise TypeError(f"{name}: the state holds {value.dtype} values, not real numbers")
+            if not target.flags.writeable:
+                raise ValueError(
+                    f"{name}: the model's parameter is a read-only array; give it an array of "
+                    f"its own first (parameter.data = parameter.data.copy())"
                 )
             values[name] = value
         for name, value in values.items():
@@ -191,7 +212,12 @@ class Conv2d(Module):
         bias: bool = True,
         dtype=np.float32,
     ):
-        kh, kw = F._pair(kernel_size)
+        for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+                raise ValueError(f"Conv2d: {name} must be a positive int, not {value!r}")
+        kh, kw = F._checked_pair(kernel_size, "Conv2d", "kernel_size", 1)
+        F._checked_pair(stride, "Conv2d", "stride", 1)
+        F._checked_pair(padding, "Conv2d", "padding", 0)
         self.stride, self.padding = stride, padding
         self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, (kh, kw)
         bound = 1 / math.sqrt(in_channels * kh * kw)
@@ -279,3 +305,45 @@ class CrossEntropyLoss(Module):
 
     def forward(self, logits: Tensor, targets) -> Tensor:
         return F.cross_entropy(logits, targets, self.reduction)
+
+
+# --------------------------------------------------------------------- more layers
+class LeakyReLU(Module):
+    """x where x > 0, else negative_slope · x; see F.leaky_relu."""
+
+    def __init__(self, negative_slope: float = 0.01):
+        self.negative_slope = negative_slope
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.leaky_relu(x, self.negative_slope)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}"
+
+
+class GELU(Module):
+    """x · Φ(x), Φ the standard normal distribution function; see F.gelu."""
+
+    def __init__(self, approximate: str = "none"):
+        self.approximate = approximate
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.gelu(x, self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
+
+
+class Dropout(Module):
+    """In training mode, zeroes each value with probability ``p`` and scales the others by
+    1/(1-p); after ``eval()`` it passes its input through unchanged. See F.dropout."""
+
+    def __init__(self, p: float = 0.5):
+        F._check_dropout_p(p)
+        self.p = p
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.dropout(x, self.p, self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"

@@ -91,7 +91,20 @@ IMAGENET_MEAN_BGR = (103.939, 116.779, 123.68)
 
 
 class WeightsError(ValueError):
-    """A weights file does not fit the model: a layer is missing, or an array has another shape."""
+    """A weights file cannot be read (truncated, another kind of file) or does not fit the model
+    (a layer is missing, or an array has another shape); the message names the file and the fix."""
+
+
+class FileWeights(dict):
+    """What :func:`read_weights` returns: ``{layer name: [arrays]}``, and the ``path`` read."""
+
+    path: Path | None = None
+
+
+_GET_WEIGHTS = (
+    "use the verified SqueezeNet v1.1 weights file that squeezenet_weights_path() returns "
+    "(or call load_squeezenet_weights(model))"
+)
 
 
 # --- SqueezeNet v1.1 -----------------------------------------------------------------------------
@@ -115,24 +128,62 @@ def squeezenet_weights_path(*, download: bool = True) -> Path:
     return fetch(SQUEEZENET_WEIGHTS, download=download)
 
 
-def read_weights(path: str | Path) -> dict[str, list[np.ndarray]]:
+def read_weights(path: str | Path) -> FileWeights:
     """The arrays of an old (Keras 1/2) HDF5 weights file, by layer name as the file spells it.
 
     Only layers that have weights are returned, in the file's order; each list follows the
-    layer's ``weight_names`` attribute (for a convolution: kernel, then bias).
+    layer's ``weight_names`` attribute (for a convolution: kernel, then bias). A file that is not
+    there raises FileNotFoundError; one that is truncated, not HDF5, or HDF5 of another layout
+    raises :class:`WeightsError` naming the file and what to do.
     """
     import h5py
 
-    arrays = {}
-    with h5py.File(path, "r") as file:
+    path = Path(path)
+    if path.is_dir():
+        raise WeightsError(f"{path} is a folder, not a weights file. Fix: {_GET_WEIGHTS}.")
+    if not path.is_file():
+        raise FileNotFoundError(f"no weights file at {path}; {_GET_WEIGHTS}.")
+    arrays = FileWeights()
+    arrays.path = path
+    try:
+        file = h5py.File(path, "r")
+    except PermissionError:
+        raise WeightsError(
+            f"{path} cannot be read here (permission denied). Fix: make it readable "
+            f"(chmod a+r), or {_GET_WEIGHTS}."
+        ) from None
+    except OSError as err:  # h5py's words for a truncated file, or for one that is not HDF5
+        raise WeightsError(
+            f"{path} is not a readable HDF5 weights file ({_first_line(err)}): it is truncated "
+            f"(an interrupted download or copy) or another kind of file. Fix: {_GET_WEIGHTS}."
+        ) from None
+    with file:
         group = file["model_weights"] if "model_weights" in file else file
-        for raw_layer in group.attrs["layer_names"]:
-            layer = raw_layer.decode() if isinstance(raw_layer, bytes) else str(raw_layer)
-            names = group[layer].attrs.get("weight_names", [])
-            names = [n.decode() if isinstance(n, bytes) else str(n) for n in names]
-            if names:
-                arrays[layer] = [np.asarray(group[layer][n][()]) for n in names]
+        if "layer_names" not in group.attrs:
+            raise WeightsError(
+                f"{path} is an HDF5 file, but not a weights file of the old Keras layout "
+                f"(no attribute 'layer_names'), so it holds no SqueezeNet v1.1 weights. "
+                f"Fix: {_GET_WEIGHTS}."
+            )
+        layer = "?"
+        try:
+            for raw_layer in group.attrs["layer_names"]:
+                layer = raw_layer.decode() if isinstance(raw_layer, bytes) else str(raw_layer)
+                names = group[layer].attrs.get("weight_names", [])
+                names = [n.decode() if isinstance(n, bytes) else str(n) for n in names]
+                if names:
+                    arrays[layer] = [np.asarray(group[layer][n][()]) for n in names]
+        except (KeyError, OSError, ValueError, TypeError) as err:  # listed but absent, unreadable
+            raise WeightsError(
+                f"{path} is damaged: its layer {layer!r} cannot be read ({_first_line(err)}). "
+                f"Fix: {_GET_WEIGHTS}."
+            ) from None
     return arrays
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return text[0][:200] if text else type(err).__name__
 
 
 def file_layer_name(keras_name: str) -> str:
@@ -161,6 +212,18 @@ def assign_weights(model: Any, arrays: dict[str, list[np.ndarray]]) -> Assignmen
     and nothing is assigned. Returns the layers assigned (Keras name, file name, shapes) and
     the number of values.
     """
+    if not isinstance(arrays, dict):
+        raise TypeError(
+            f"arrays={arrays!r}: give the dict that read_weights(path) returns, not "
+            f"a {type(arrays).__name__}."
+        )
+    path = getattr(arrays, "path", None)
+    the_file = f"the file {path}" if path else "the file"
+    fix = (
+        " The weights do not belong to this model: build it with squeezenet_v11() and "
+        + _GET_WEIGHTS.removeprefix("use ")
+        + "."
+    )
     plan = []
     used = set()
     for layer in model.layers:
@@ -169,20 +232,20 @@ def assign_weights(model: Any, arrays: dict[str, list[np.ndarray]]) -> Assignmen
         source = file_layer_name(layer.name)
         if source not in arrays:
             raise WeightsError(
-                f"layer {layer.name!r} has weights, but the file has no layer {source!r}."
+                f"layer {layer.name!r} has weights, but {the_file} has no layer {source!r}.{fix}"
             )
         wanted = [tuple(w.shape) for w in layer.weights]
-        found = [tuple(a.shape) for a in arrays[source]]
+        found = [tuple(np.shape(a)) for a in arrays[source]]
         if wanted != found:
             raise WeightsError(
-                f"layer {layer.name!r} has weights of shapes {wanted}, but the file's layer "
-                f"{source!r} has arrays of shapes {found}."
+                f"layer {layer.name!r} has weights of shapes {wanted}, but the layer {source!r} "
+                f"of {the_file} has arrays of shapes {found}.{fix}"
             )
         plan.append((layer, source, arrays[source]))
         used.add(source)
     unused = [name for name in arrays if name not in used]
     if unused:
-        raise WeightsError(f"the file's layers {unused} match no layer of the model.")
+        raise WeightsError(f"the layers {unused} of {the_file} match no layer of the model.{fix}")
     done = Assignment()
     for layer, source, values in plan:
         layer.set_weights(values)

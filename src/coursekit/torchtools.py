@@ -99,19 +99,47 @@ def save_checkpoint(model, path: str | Path) -> Path:
     return path
 
 
+_ONLY_YOURS = "Only load checkpoints you made with save_checkpoint()."
+
+
 def load_checkpoint(model, path: str | Path, device=None):
     """Load a ``state_dict`` saved by :func:`save_checkpoint` into ``model``; returns ``model``.
 
     ``weights_only=True`` refuses anything but tensors and plain containers, so a checkpoint
-    from an untrusted source cannot run code. A missing file or a checkpoint of another
-    architecture raises an error that says so.
+    from an untrusted source cannot run code: such a file is refused with an error that says it
+    is not a plain ``state_dict``. A missing or damaged file, or a checkpoint of another
+    architecture, raises an error that says so.
     """
+    import pickle
+
     import torch
 
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder; give the checkpoint file inside it.")
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint at {path}; train and save_checkpoint() first.")
-    state = torch.load(path, map_location=device or "cpu", weights_only=True)
+    try:
+        state = torch.load(path, map_location=device or "cpu", weights_only=True)
+    except pickle.UnpicklingError as err:
+        if "global" not in str(err).lower():  # not a refused object: a damaged pickle
+            raise RuntimeError(_damaged(path)) from None
+        # PyTorch's own message here suggests loading the file unsafely; the course never does.
+        raise pickle.UnpicklingError(
+            f"{path} is not a plain state_dict: it holds Python objects that loading would have "
+            f"to run as code, so it was refused. {_ONLY_YOURS}"
+        ) from None
+    except (EOFError, KeyError, IndexError, ValueError):  # damaged or foreign bytes
+        raise RuntimeError(_damaged(path)) from None
+    except RuntimeError as err:
+        if "device" in str(err).lower():  # map_location: not about the file
+            raise
+        raise RuntimeError(_damaged(path)) from None
+    if not isinstance(state, dict):
+        raise TypeError(
+            f"{path} holds a {type(state).__name__}, not a state_dict (a dict of tensors): "
+            f"save_checkpoint(model, path) saves one. {_ONLY_YOURS}"
+        )
     try:
         model.load_state_dict(state)
     except RuntimeError as err:
@@ -119,3 +147,10 @@ def load_checkpoint(model, path: str | Path, device=None):
             f"the checkpoint {path} does not fit this model (another architecture?): {err}"
         ) from None
     return model
+
+
+def _damaged(path: Path) -> str:
+    return (
+        f"{path} is not a complete PyTorch checkpoint: it is damaged (an interrupted copy?) or "
+        "another kind of file. If it is yours, save it again with save_checkpoint()."
+    )

@@ -5,6 +5,7 @@ Markdown source, and what every notebook's first cell says.
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 from ..files import write_atomic
@@ -61,28 +62,77 @@ class BookError(RuntimeError):
 
 
 def find_root(start: Path | None = None) -> Path:
-    """The repository root: the nearest folder upwards holding _config.yml and chapters/."""
+    """The repository root: the nearest folder upwards from ``start`` (an existing folder; by
+    default the current one) holding _config.yml and chapters/ with a folder per language."""
+    if start is not None and not Path(start).is_dir():
+        what = "is a file" if Path(start).exists() else "does not exist"
+        raise BookError(
+            f"--root {start} {what}: give the course repository's folder (the one holding "
+            "_config.yml and chapters/)."
+        )
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         if (folder / "_config.yml").is_file() and (folder / "chapters").is_dir():
+            missing = [
+                f"chapters/{lang}" for lang in LANGS if not (folder / "chapters" / lang).is_dir()
+            ]
+            if missing:
+                raise BookError(
+                    f"{folder} has no {' or '.join(missing)} folder: the chapters live in "
+                    f"{', '.join(f'chapters/{lang}/' for lang in LANGS)} (one .md per chapter and "
+                    "language). Restore the folder, or give the right folder with --root."
+                )
             return folder
-    raise BookError(f"no _config.yml with a chapters/ folder beside it above {here}.")
+    raise BookError(
+        f"no _config.yml with a chapters/ folder beside it in {here} or above: run the command "
+        "inside the course repository, or give its folder with --root."
+    )
+
+
+def read_text(path: Path) -> str:
+    """The text of a course file, which must be UTF-8; a BookError says where it is not."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise BookError(
+            f"{path} is not UTF-8 text (byte 0x{data[err.start]:02x} on line {line}): save it "
+            "as UTF-8 and run the command again."
+        ) from None
 
 
 def repository_url(root: Path) -> str:
+    """The ``repository: url:`` of _config.yml, without a final slash."""
     import yaml
 
-    config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
+    config_path = root / "_config.yml"
     try:
-        url = config["repository"]["url"]
-    except (KeyError, TypeError):
-        raise BookError("_config.yml has no repository: url: entry.") from None
-    return str(url).rstrip("/")
+        config = yaml.safe_load(read_text(config_path))
+    except yaml.YAMLError as err:
+        raise BookError(
+            f"{config_path} is not valid YAML: {err}\nFix the file and run again."
+        ) from None
+    example = "repository:\n  url: https://github.com/OWNER/REPO"
+    repository = config.get("repository") if isinstance(config, dict) else None
+    if not isinstance(repository, dict):
+        found = "nothing" if repository is None else f"a {type(repository).__name__}"
+        raise BookError(
+            f"{config_path}: repository: must be a mapping with a url: entry, found {found}. "
+            f"Write it as\n{example}"
+        )
+    url = repository.get("url")
+    if not isinstance(url, str) or not re.fullmatch(r"[a-z][a-z0-9+.-]*://[^\s\"'\\]+", url):
+        raise BookError(
+            f"{config_path}: repository: url: must be the repository's address (such as "
+            f"https://github.com/OWNER/REPO), found {url!r}. Write it as\n{example}"
+        )
+    return url.rstrip("/")
 
 
 def is_notebook_source(md_path: Path) -> bool:
     """A chapter .md is a notebook when its front matter declares a jupytext kernel."""
-    text = md_path.read_text(encoding="utf-8")
+    text = read_text(md_path)
     if not text.startswith("---"):
         return False
     front = text.split("---", 2)[1]
@@ -115,9 +165,24 @@ def first_cell_source(lang: str, url: str) -> str:
 
 
 def read_markdown_notebook(md_path: Path):
+    """The notebook of a MyST Markdown chapter; a BookError names the file it cannot read."""
     import jupytext
 
-    return jupytext.read(md_path, fmt="md:myst")
+    text = read_text(md_path)
+    try:
+        return jupytext.reads(text, fmt="md:myst")
+    except Exception as err:  # jupytext's and YAML's errors for a malformed page
+        raise BookError(
+            f"{md_path} cannot be read as a MyST notebook ({type(err).__name__}: {err}). Fix its "
+            "front matter or cell markers (CONTRIBUTING.md shows a chapter's layout)."
+        ) from None
+
+
+def line_of_cell(md_text: str, source: str) -> int | None:
+    """The line of a chapter's .md text on which a cell with ``source`` starts (1-based), or
+    None when it cannot be found; for messages that point at a cell."""
+    found = md_text.find(source) if source else -1
+    return md_text.count("\n", 0, found) + 1 if found >= 0 else None
 
 
 def first_code_cell(notebook):
@@ -133,11 +198,11 @@ def paired_ipynb_text(md_path: Path) -> str:
 
     notebook = read_markdown_notebook(md_path)
     notebook.metadata.setdefault("jupytext", {})["formats"] = PAIR_FORMATS
-    _stable_cell_ids(notebook)
+    stable_cell_ids(notebook)
     return jupytext.writes(notebook, fmt="ipynb")
 
 
-def _stable_cell_ids(notebook) -> None:
+def stable_cell_ids(notebook) -> None:
     """Give each cell an id that depends only on its type and text (and, for repeated cells, on
     how many identical cells come before it), so pairing again leaves unchanged cells' ids alone
     and the .ipynb diff shows only the cells that changed."""
@@ -153,7 +218,7 @@ def pair(md_path: Path) -> Path:
     """Write the .ipynb of ``md_path`` (only if its text changes) and return its path."""
     ipynb = md_path.with_suffix(".ipynb")
     text = paired_ipynb_text(md_path)
-    if not ipynb.exists() or ipynb.read_text(encoding="utf-8") != text:
+    if not ipynb.is_file() or ipynb.read_bytes() != text.encode("utf-8"):
         write_atomic(ipynb, text)
     return ipynb
 

@@ -5,7 +5,11 @@ coursekit first-cell    rewrite each chapter's first cell from the template and 
                         repository URL in _config.yml
 coursekit format        format each chapter's code cells with ruff (the .md, then its .ipynb);
                         --check lists the chapters that would change and exits 1
+coursekit student       write student notebooks (solutions replaced by stubs) into --out;
+                        a notebook there that differs is replaced only with --force
 coursekit mode          print the run mode this machine would use
+
+A command that cannot do its work says why on standard error and exits with status 2.
 """
 
 from __future__ import annotations
@@ -19,8 +23,21 @@ from ..mode import ModeError, detect_accelerator, run_mode
 from . import book, formatting, student
 
 
-def _cmd_pair(args: argparse.Namespace) -> int:
+def _root(args: argparse.Namespace) -> Path:
+    """The repository root the command works on; refused when it has no chapter notebook."""
     root = book.find_root(args.root)
+    if not book.notebook_sources(root):
+        folders = " and ".join(f"chapters/{lang}/" for lang in LANGS)
+        raise book.BookError(
+            f"no chapter notebook in {root / 'chapters'}: a chapter is a .md file in {folders} "
+            "whose front matter has jupytext: and kernelspec: (CONTRIBUTING.md). Give the course "
+            "repository's folder with --root."
+        )
+    return root
+
+
+def _cmd_pair(args: argparse.Namespace) -> int:
+    root = _root(args)
     for md in book.notebook_sources(root):
         ipynb = book.pair(md)
         print(f"paired {md.relative_to(root)} -> {ipynb.relative_to(root)}")
@@ -28,7 +45,7 @@ def _cmd_pair(args: argparse.Namespace) -> int:
 
 
 def _cmd_first_cell(args: argparse.Namespace) -> int:
-    root = book.find_root(args.root)
+    root = _root(args)
     url = book.repository_url(root)
     changed = 0
     for md in book.notebook_sources(root):
@@ -40,24 +57,34 @@ def _cmd_first_cell(args: argparse.Namespace) -> int:
     return 0
 
 
-def _chapters(args: argparse.Namespace) -> list[Path]:
+def _chapters(args: argparse.Namespace, root: Path) -> list[Path]:
     """The chapters a command names (all of them by default), in the languages it asks for."""
-    root = book.find_root(args.root)
     langs = [args.lang] if args.lang else list(LANGS)
     return student.select_chapters(root, args.chapters, langs)
 
 
+_ACTIONS = ("wrote", "replaced", "unchanged")
+
+
 def _cmd_student(args: argparse.Namespace) -> int:
-    root = book.find_root(args.root)
-    chapters = _chapters(args)
-    for path in student.write_student_versions(root, chapters, Path(args.out)):
-        print(f"wrote {path}")
+    root = _root(args)
+    chapters = _chapters(args, root)
+    results = student.write_student_versions(root, chapters, Path(args.out), force=args.force)
+    for result in results:
+        if result.action == "unchanged":
+            print(f"unchanged {result.path} (already this version)")
+        elif result.action == "replaced":
+            print(f"replaced {result.path}; the previous file is kept as {result.backup.name}")
+        else:
+            print(f"wrote {result.path}")
+    counts = {action: sum(r.action == action for r in results) for action in _ACTIONS}
+    print(", ".join(f"{counts[action]} {action}" for action in _ACTIONS))
     return 0
 
 
 def _cmd_format(args: argparse.Namespace) -> int:
-    root = book.find_root(args.root)
-    chapters = _chapters(args)
+    root = _root(args)
+    chapters = _chapters(args, root)
     results = formatting.format_chapters(chapters, check=args.check)
     changed = [r for r in results if r.changed]
     for result in changed:
@@ -103,16 +130,45 @@ def main(argv: list[str] | None = None) -> int:
     )
     p_format.set_defaults(func=_cmd_format)
     sub.add_parser("mode", help="print the run mode").set_defaults(func=_cmd_mode)
-    p_student = sub.add_parser("student", help="write student notebooks without the solutions")
+    p_student = sub.add_parser(
+        "student",
+        help="write student notebooks without the solutions",
+        description=(
+            "Write each chapter's student notebook into OUT/<lang>/: solutions replaced by\n"
+            "stubs, outputs cleared.\n\n"
+            "A notebook already in OUT that is the same is left alone. One that differs (a\n"
+            "student may have written answers in it) is never replaced unless --force is\n"
+            "given; then it is first copied to NAME.YYYYMMDD-HHMMSS.ipynb beside it. Every\n"
+            "notebook is made before any is written, and each is written whole or not at all."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p_student.add_argument("chapters", nargs="*", help="e.g. 01 or 01-gradient-descent; none: all")
-    p_student.add_argument("--out", required=True, help="folder for the student notebooks")
+    p_student.add_argument(
+        "--out", required=True, help="folder for the student notebooks (created if missing)"
+    )
     p_student.add_argument("--lang", choices=LANGS, help="one language only")
+    p_student.add_argument(
+        "--force",
+        action="store_true",
+        help="replace notebooks in OUT that differ, keeping each old one as a dated backup",
+    )
     p_student.set_defaults(func=_cmd_student)
     args = parser.parse_args(argv)
     try:
         return args.func(args)
     except (book.BookError, formatting.FormatError, student.StudentError) as err:
         print(f"coursekit: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:  # a file that cannot be read or written: say which, no traceback
+        reason = err.strerror or str(err)
+        if err.filename and str(err.filename) not in reason:
+            reason = f"{err.filename}: {reason}"
+        print(
+            f"coursekit: {reason}. Check that the path exists and that you may read and write "
+            "there, then run the command again.",
+            file=sys.stderr,
+        )
         return 2
 
 

@@ -10,6 +10,7 @@ does for ``ruff check chapters``.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -94,7 +95,10 @@ def format_chapter(md: Path, *, check: bool = False, ruff: Path | None = None) -
     notebook = book.read_markdown_notebook(md)
     code = [i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code"]
     sources = [notebook.cells[i].source for i in code]
-    formatted = format_sources(sources, md.with_suffix(".ipynb"), ruff)
+    try:
+        formatted = format_sources(sources, md.with_suffix(".ipynb"), ruff)
+    except FormatError as err:
+        raise _where_in_markdown(err, md, sources) from None
     changed = tuple(i for i, old, new in zip(code, sources, formatted, strict=True) if old != new)
     if changed and not check:
         for i, new in zip(code, formatted, strict=True):
@@ -103,6 +107,25 @@ def format_chapter(md: Path, *, check: bool = False, ruff: Path | None = None) -
     if not check:
         book.pair(md)
     return Formatted(md, changed)
+
+
+_PARSE_ERROR_RE = re.compile(r"Failed to parse \S+\.ipynb:(\d+):(\d+):(\d+): (.+)")
+
+
+def _where_in_markdown(err: FormatError, md: Path, sources: list[str]) -> FormatError:
+    """Ruff's "cell N, line L" of a cell it cannot parse, as a line of the chapter's .md."""
+    match = _PARSE_ERROR_RE.search(str(err))
+    if not match:
+        return err
+    cell, line, column, message = int(match[1]), int(match[2]), int(match[3]), match[4]
+    if not 1 <= cell <= len(sources):
+        return err
+    start = book.line_of_cell(book.read_text(md), sources[cell - 1])
+    where = f"{md}:{start + line - 1}:{column}" if start else f"{md}"
+    return FormatError(
+        f"{where}: code cell {cell} is not valid Python ({message}), so ruff cannot format the "
+        "chapter. Fix the cell and run the command again."
+    )
 
 
 def format_chapters(chapters: list[Path], *, check: bool = False) -> list[Formatted]:

@@ -28,7 +28,9 @@ Verification
     ship with this package, in ``coursekit/data/flower_files/``, as ``flower_photos-original-
     sha256.txt.gz`` and ``flower_photos-reencoded-sha256.txt.gz`` (``sha256sum`` format, paths
     relative to ``flower_photos/``). A folder that is present but fails raises
-    :class:`~coursekit.data.DataError`, naming the file and what to do.
+    :class:`~coursekit.data.DataError`, naming the file and what to do (a photo replaced by a
+    folder, a missing, extra or changed photo); hidden names (``.*``) are not photos. A folder
+    that cannot be read here is skipped, and the search goes on.
 
 The verification stamp
     Hashing 3,670 files takes about a second, so a folder that passed is recorded in a small
@@ -51,6 +53,16 @@ TFRecord shards
     folder that is renamed into place when complete; when another process finished first, its
     shards are used. Nothing is ever written into the course's source tree.
 
+Files built into the cache
+    The shards and the decoded arrays of :func:`arrays` are listed, with their size and sha256,
+    in the ``index.json`` of their folder, written last. Before they are used, the sizes are
+    compared and the sha256 computed again once per process and file (and again whenever a file's
+    modification time changes); a folder whose files changed, or that an interrupted run left
+    incomplete, is built anew. A process killed while building leaves a hidden temporary folder,
+    removed the next time the cache is used (:func:`coursekit.files.remove_stale_temps`). Where
+    the cache cannot be written, :func:`arrays` decodes the photos into memory (with a warning)
+    and the shards raise :class:`~coursekit.data.store.CacheNotWritable`, naming the folder.
+
 The split
     The photos, sorted by path, are shuffled once with a fixed seed; a photo's position in that
     order is its ``id``. The validation set is the first ``validation_fraction`` of the photos in
@@ -69,11 +81,11 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import tarfile
-import tempfile
 import urllib.error
 import urllib.request
+import warnings
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -82,9 +94,18 @@ from typing import Any
 
 import numpy as np
 
-from ..files import sha256_of, write_atomic
+from ..files import NotWritableError, sha256_of, temp_dir, write_atomic
 from ..lang import LANGS, Messages
-from .store import DataError, cache_dir, search_dirs
+from .store import (
+    CacheNotWritable,
+    DataError,
+    NotReadable,
+    cache_dir,
+    not_writable,
+    search_dirs,
+    tidy_cache,
+    unreadable,
+)
 
 __all__ = [
     "ARCHIVE_SIZE",
@@ -132,7 +153,7 @@ SPLIT_SEED = 2026
 N_SHARDS = 16
 JPEG_QUALITY = 95
 STAMP_VERSION = 1
-SHARD_FORMAT = 1
+SHARD_FORMAT = 2
 
 
 # --- what a good copy looks like -----------------------------------------------------------
@@ -160,13 +181,26 @@ class PhotoSet:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def parse_sums(text: str) -> dict[str, str]:
-    """``sha256sum`` output (``<hex>  <path>`` per line) as a dict path -> sha256."""
+_SUM_LINE = re.compile(r"^(?P<digest>[0-9a-fA-F]{64}) [ *]?(?P<path>\S.*?)\s*$")
+
+
+def parse_sums(text: str, source: str | Path = "the checksum list") -> dict[str, str]:
+    """``sha256sum`` output (``<hex>  <path>`` per line) as a dict path -> sha256.
+
+    A line that is not of that form raises DataError naming ``source`` and the line.
+    """
     sums = {}
-    for line in text.splitlines():
-        if line.strip():
-            digest, path = line.split(maxsplit=1)
-            sums[path.strip().lstrip("*").removeprefix("./")] = digest.lower()
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        match = _SUM_LINE.match(line.strip())
+        if match is None:
+            raise DataError(
+                f"{source}, line {number}: {line[:80]!r} is not a checksum line "
+                "('<64 hex digits>  <path>'). "
+                + (_REINSTALL if Path(source).parent == PACKAGE_DATA else "Fix that line.")
+            )
+        sums[match["path"].removeprefix("./")] = match["digest"].lower()
     return sums
 
 
@@ -182,18 +216,32 @@ def make_manifest(folder: Path) -> str:
     return "".join(lines)
 
 
+_REINSTALL = "Fix: reinstall the course package (pip install --force-reinstall)."
+
+
+def _read_gzip(path: Path) -> bytes:
+    """A shipped ``.gz`` list, or DataError naming it when it is missing or damaged."""
+    try:
+        return gzip.decompress(path.read_bytes())
+    except (OSError, EOFError, zlib.error) as err:
+        raise DataError(f"{path} cannot be read ({err}). {_REINSTALL}") from None
+
+
 @lru_cache(maxsize=1)
 def _shipped_photo_set() -> PhotoSet:
-    original = gzip.decompress(ORIGINAL_SUMS.read_bytes())
+    original = _read_gzip(ORIGINAL_SUMS)
     if hashlib.sha256(original).hexdigest() != ORIGINAL_SUMS_SHA256:
         raise DataError(
-            f"{ORIGINAL_SUMS} is damaged (its content's sha256 is not {ORIGINAL_SUMS_SHA256}); "
-            "reinstall the course package."
+            f"{ORIGINAL_SUMS} is damaged (its content's sha256 is not {ORIGINAL_SUMS_SHA256}). "
+            + _REINSTALL
         )
-    reencoded = gzip.decompress(REENCODED_SUMS.read_bytes()).decode()
+    reencoded = _read_gzip(REENCODED_SUMS).decode("utf-8", errors="replace")
     return PhotoSet(
         counts=dict(COUNTS),
-        manifests={"original": parse_sums(original.decode()), "re-encoded": parse_sums(reencoded)},
+        manifests={
+            "original": parse_sums(original.decode(), ORIGINAL_SUMS),
+            "re-encoded": parse_sums(reencoded, REENCODED_SUMS),
+        },
         archive_url=ARCHIVE_URL,
         archive_size=ARCHIVE_SIZE,
     )
@@ -227,7 +275,19 @@ def _list_photos(folder: Path, expected: PhotoSet) -> tuple[list[str], list[int]
                 f"{folder} is not a complete copy of the flower photos: it has no folder "
                 f"{name}/. {_fix(folder)}"
             )
-        found = sorted(p.name for p in class_dir.iterdir() if p.suffix.lower() == ".jpg")
+        found = []
+        with os.scandir(
+            class_dir
+        ) as entries:  # hidden names (temporaries, ._ files) are not photos
+            for entry in entries:
+                if entry.name.startswith(".") or not entry.name.lower().endswith(".jpg"):
+                    continue
+                if not entry.is_file():
+                    raise DataError(
+                        f"{entry.path} is a folder (or something else), not a photo. {_fix(folder)}"
+                    )
+                found.append(entry.name)
+        found.sort()
         if len(found) != expected.counts[name]:
             raise DataError(
                 f"{class_dir} holds {len(found)} photos, expected {expected.counts[name]}. "
@@ -270,8 +330,11 @@ def verify(folder: Path, *, use_stamp: bool = True) -> Verified:
     """Check ``folder`` (counts, then every sha256); raise DataError naming what is wrong."""
     expected = expected_photo_set()
     folder = Path(folder)
-    paths, labels = _list_photos(folder, expected)
-    fingerprint = _fingerprint(folder, paths, expected)
+    try:
+        paths, labels = _list_photos(folder, expected)
+        fingerprint = _fingerprint(folder, paths, expected)
+    except OSError as err:  # a folder or photo that this user may not read
+        raise NotReadable(f"{err.filename or folder} {unreadable(err)}") from None
     stamp = _stamp_path(folder)
     if use_stamp:
         try:
@@ -285,7 +348,10 @@ def verify(folder: Path, *, use_stamp: bool = True) -> Verified:
     kinds = dict.fromkeys(expected.manifests, 0)
     content = hashlib.sha256()
     for path in paths:
-        digest = sha256_of(folder / path)
+        try:
+            digest = sha256_of(folder / path)
+        except OSError as err:
+            raise NotReadable(f"{folder / path} {unreadable(err)}") from None
         kind = next((k for k, m in expected.manifests.items() if m.get(path) == digest), None)
         if kind is None:
             if not any(path in m for m in expected.manifests.values()):
@@ -339,22 +405,21 @@ def _extract(archive: Path, into: Path) -> Path:
 def _download_photos(timeout: float) -> Verified:
     expected = expected_photo_set()
     final = cache_dir() / FOLDER_NAME
-    final.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{FOLDER_NAME}-"))
     try:
-        archive = work / "flower_photos.tgz"
-        _download(expected.archive_url, archive, expected.archive_size, timeout)
-        extracted = _extract(archive, work / "x")
-        archive.unlink()
-        verify(extracted, use_stamp=False)
-        os.chmod(extracted, 0o755)
-        try:
-            os.rename(extracted, final)
-        except OSError:
-            if not final.is_dir():  # not a finished copy of another process: a real failure
-                raise
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+        with temp_dir(final.parent, FOLDER_NAME) as work:
+            archive = work / "flower_photos.tgz"
+            _download(expected.archive_url, archive, expected.archive_size, timeout)
+            extracted = _extract(archive, work / "x")
+            archive.unlink()
+            verify(extracted, use_stamp=False)
+            os.chmod(extracted, 0o755)
+            try:
+                os.rename(extracted, final)
+            except OSError:
+                if not final.is_dir():  # not a finished copy of another process: a real failure
+                    raise
+    except NotWritableError as err:
+        raise not_writable(err, f"the flower photos (about 230 MB) into {final}") from None
     return verify(final)  # cheap when another process already stamped it; records the stamp
 
 
@@ -362,32 +427,54 @@ def photo_dir(*, download: bool = True, timeout: float = 60.0) -> Path:
     """The folder ``flower_photos/`` of verified photos: offline copy, cache, or a download.
 
     A folder that exists but fails the check raises DataError (naming the file and the fix);
-    only a missing folder makes the search go on. The download needs about 230 MB.
+    only a missing folder, or one that cannot be read here (no permission), makes the search go
+    on, and the final DataError names it. The download needs about 230 MB.
     """
     return _find(download, timeout).folder
 
 
 def _find(download: bool, timeout: float = 60.0) -> Verified:
-    looked = []
+    tidy_cache()
+    looked, fixes = [], []
     for origin, base in search_dirs():
         folder = base / FOLDER_NAME
-        if folder.is_dir():
+        try:
+            if not folder.is_dir():
+                looked.append(f"{folder} ({origin}): not there")
+                continue
             return verify(folder)
-        looked.append(f"{folder} ({origin}): not there")
+        except NotReadable as err:  # no permission here: not usable, so look on
+            looked.append(f"{folder} ({origin}): {err}")
+        except OSError as err:
+            looked.append(f"{folder} ({origin}): {unreadable(err)}")
+        fixes.append(f"make {folder} readable (ask its owner, or chmod -R a+rX)")
     expected = expected_photo_set()
+    writable = True
     if download:
         try:
             return _download_photos(timeout)
+        except CacheNotWritable as err:
+            looked.append(f"{expected.archive_url}: not downloaded: {str(err).splitlines()[0]}")
+            fixes.append(
+                f"make {cache_dir()} writable, or set COURSE_CACHE_DIR to a folder you can write to"
+            )
+            writable = False
         except (urllib.error.URLError, OSError, tarfile.TarError, DataError) as err:
             looked.append(f"{expected.archive_url}: download failed ({err})")
     else:
         looked.append(f"{expected.archive_url}: not downloaded (download=False)")
+    if writable:
+        fixes.append(
+            f"connect to the internet and run again, or extract {expected.archive_url} "
+            f"({expected.archive_size:,} bytes) into {cache_dir()}"
+        )
+    fixes.append(f"set COURSE_DATA_DIR to a folder that holds {FOLDER_NAME}/")
     raise DataError(
         "cannot find the flower photos.\n  Looked at:\n    - "
         + "\n    - ".join(looked)
-        + f"\n  Fix: connect to the internet and run again, or extract {expected.archive_url} "
-        f"({expected.archive_size:,} bytes) into {cache_dir()}, or set COURSE_DATA_DIR to a "
-        f"folder that holds {FOLDER_NAME}/."
+        + "\n  Fix: "
+        + ", or ".join(fixes)
+        + "."
     )
 
 
@@ -442,21 +529,77 @@ def credits(paths: Iterable[str | bytes]) -> list[str]:
     return lines
 
 
+# --- files built into the cache: recorded when written, checked when used ----------------------
+
+_CHECKED: dict[tuple[int, int, int, int], str] = {}
+"""Files whose sha256 this process has computed: (device, inode, size, mtime) -> sha256."""
+
+
+def _file_key(path: Path) -> tuple[int, int, int, int]:
+    st = path.stat()
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _record(path: Path) -> dict:
+    """The size and sha256 of a file just written, for its folder's index."""
+    digest = sha256_of(path)
+    key = _file_key(path)
+    _CHECKED[key] = digest
+    return {"bytes": key[2], "sha256": digest}
+
+
+def _damage(folder: Path, name: str, size: int, digest: str) -> str | None:
+    """None if ``folder / name`` still has the size and sha256 it was written with, else what
+    changed. The sha256 is computed once per process and file (a file rewritten since has
+    another modification time, and is hashed again)."""
+    path = folder / name
+    try:
+        key = _file_key(path)
+    except FileNotFoundError:
+        return f"{name} is missing"
+    if key[2] != size:
+        return f"{name} has {key[2]:,} bytes, but had {size:,} when it was written"
+    if _CHECKED.get(key) != digest:
+        found = sha256_of(path)
+        if found != digest:
+            return f"{name} has sha256 {found}, but had {digest} when it was written"
+        _CHECKED[key] = found
+    return None
+
+
+def _read_index(folder: Path, fmt: int, files_of: Callable) -> tuple[dict | None, str | None]:
+    """``(index, None)`` if ``folder`` holds a complete, intact build, else ``(None, why)``
+    (``why`` is None when there is no folder at all). ``files_of(index)`` lists the
+    ``(name, bytes, sha256)`` of its files."""
+    if not folder.is_dir():
+        return None, None
+    try:
+        index = json.loads((folder / "index.json").read_text(encoding="utf-8"))
+        if index.get("format") != fmt:
+            return None, "it was written by an older version of the course"
+        for name, size, digest in files_of(index):
+            problem = _damage(folder, name, size, digest)
+            if problem is not None:
+                return None, problem
+        return index, None
+    except FileNotFoundError:
+        return None, "it is incomplete (an interrupted run)"
+    except OSError as err:
+        return None, unreadable(err)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None, "its index.json is damaged"
+
+
 # --- TFRecord shards ----------------------------------------------------------------------------
 
 
-def _shard_index(folder: Path) -> dict | None:
-    """The shards' index if ``folder`` holds a complete, intact set of shards, else None."""
-    try:
-        index = json.loads((folder / "index.json").read_text(encoding="utf-8"))
-        if index.get("format") != SHARD_FORMAT:
-            return None
-        for shard in index["shards"]:
-            if (folder / shard["file"]).stat().st_size != shard["bytes"]:
-                return None
-        return index
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+def _shard_index(folder: Path) -> tuple[dict | None, str | None]:
+    """The shards' index if ``folder`` holds a complete, intact set of shards (see _read_index)."""
+    return _read_index(
+        folder,
+        SHARD_FORMAT,
+        lambda index: [(s["file"], s["bytes"], s["sha256"]) for s in index["shards"]],
+    )
 
 
 def _square_jpeg(tf: Any, image_size: int) -> Callable:
@@ -500,12 +643,8 @@ def _write_shards(verified: Verified, image_size: int, into: Path, n_shards: int
                 example = tf.train.Example(features=tf.train.Features(feature=features))
                 writer.write(example.SerializeToString())
         shards.append(
-            {
-                "file": name,
-                "first_id": int(bounds[k]),
-                "stop_id": int(bounds[k + 1]),
-                "bytes": (into / name).stat().st_size,
-            }
+            {"file": name, "first_id": int(bounds[k]), "stop_id": int(bounds[k + 1])}
+            | _record(into / name)
         )
     return {
         "format": SHARD_FORMAT,
@@ -527,7 +666,10 @@ def _int_feature(tf: Any, value: int):
 def _shards_for(image_size: int, download: bool) -> tuple[Path, dict]:
     verified, final = _cached_folder("flowers-tfrecord", image_size, download)
     index = _build_once(
-        final, _shard_index, lambda work: _write_shards(verified, int(image_size), work, N_SHARDS)
+        final,
+        _shard_index,
+        lambda work: _write_shards(verified, int(image_size), work, N_SHARDS),
+        f"the TFRecord shards into {final}",
     )
     return final, index
 
@@ -546,7 +688,7 @@ def write_tfrecords(image_size: int = 192, *, download: bool = True) -> list[Pat
 
 # --- decoded arrays: the pipeline that needs no TensorFlow ---------------------------------------
 
-ARRAY_FORMAT = 1
+ARRAY_FORMAT = 2
 
 
 def square_photo(path: str | Path, image_size: int) -> np.ndarray:
@@ -567,28 +709,20 @@ def square_photo(path: str | Path, image_size: int) -> np.ndarray:
         return np.asarray(photo, dtype=np.uint8)
 
 
-def _array_index(folder: Path) -> dict | None:
-    """The index of a complete set of arrays in ``folder``, else None."""
-    try:
-        index = json.loads((folder / "index.json").read_text(encoding="utf-8"))
-        if index.get("format") != ARRAY_FORMAT:
-            return None
-        for name, size in index["files"].items():
-            if (folder / name).stat().st_size != size:
-                return None
-        return index
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None
+def _array_index(folder: Path) -> tuple[dict | None, str | None]:
+    """The index of a complete, intact set of arrays in ``folder`` (see _read_index)."""
+    return _read_index(
+        folder,
+        ARRAY_FORMAT,
+        lambda index: [(name, f["bytes"], f["sha256"]) for name, f in index["files"].items()],
+    )
 
 
-def _write_arrays(verified: Verified, image_size: int, into: Path) -> dict:
+def _decode_into(images: np.ndarray, verified: Verified, order: np.ndarray) -> None:
+    """Fill ``images`` [N, size, size, 3] with the photos in ``order``, in parallel."""
     from concurrent.futures import ThreadPoolExecutor
 
-    order = _split_order(len(verified.paths))
-    n = len(order)
-    images = np.lib.format.open_memmap(
-        into / "images.npy", mode="w+", dtype=np.uint8, shape=(n, image_size, image_size, 3)
-    )
+    image_size = images.shape[1]
 
     def put(photo_id: int) -> None:
         images[photo_id] = square_photo(
@@ -596,15 +730,23 @@ def _write_arrays(verified: Verified, image_size: int, into: Path) -> dict:
         )
 
     with ThreadPoolExecutor(max_workers=min(8, (os.cpu_count() or 1) + 2)) as pool:
-        list(pool.map(put, range(n)))
+        list(pool.map(put, range(len(order))))
+
+
+def _write_arrays(verified: Verified, image_size: int, into: Path) -> dict:
+    order = _split_order(len(verified.paths))
+    n = len(order)
+    images = np.lib.format.open_memmap(
+        into / "images.npy", mode="w+", dtype=np.uint8, shape=(n, image_size, image_size, 3)
+    )
+    _decode_into(images, verified, order)
     images.flush()
+    del images  # written and closed before its size and sha256 are recorded
     labels = np.asarray([verified.labels[i] for i in order], dtype=np.int64)
     np.save(into / "labels.npy", labels, allow_pickle=False)
     names = "".join(verified.paths[i] + "\n" for i in order)
     (into / "names.txt").write_text(names, encoding="utf-8")
-    files = {
-        name: (into / name).stat().st_size for name in ("images.npy", "labels.npy", "names.txt")
-    }
+    files = {name: _record(into / name) for name in ("images.npy", "labels.npy", "names.txt")}
     return {
         "format": ARRAY_FORMAT,
         "image_size": image_size,
@@ -623,38 +765,39 @@ def _cached_folder(kind: str, image_size: int, download: bool) -> tuple[Verified
     return verified, cache_dir() / kind / f"{int(image_size)}px-{verified.content[:12]}"
 
 
-def _build_once(final: Path, read_index: Callable, build: Callable) -> dict:
+def _build_once(final: Path, read_index: Callable, build: Callable, what: str) -> dict:
     """Build a cache folder in a temporary sibling and rename it into place when complete.
 
-    ``read_index(folder)`` returns the index of a complete folder, else None; ``build(work)``
-    fills ``work`` and returns the index, which is written last (a folder with an index is
-    complete). A damaged folder left by an interrupted run is moved aside; when another process
-    finished first, its folder is used.
+    ``read_index(folder)`` returns ``(index, None)`` for a complete, intact folder, else
+    ``(None, why)``; ``build(work)`` fills ``work`` and returns the index, which is written last
+    (a folder with an index is complete). A folder that an interrupted run left incomplete, or
+    whose files changed since they were written, is moved aside and built again; when another
+    process finished first, its folder is used. CacheNotWritable (naming ``what`` had to be
+    saved, and why) when the cache cannot be written.
     """
-    index = read_index(final)
+    index, problem = read_index(final)
     if index is not None:
         return index
-    final.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}-"))
     try:
-        index = build(work)
-        write_atomic(work / "index.json", json.dumps(index, indent=1))
-        os.chmod(work, 0o755)  # mkdtemp makes the folder private; the cache is not secret
-        if final.exists() and read_index(final) is None:
-            stale = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}-stale-"))
+        with temp_dir(final.parent, final.name) as work:
+            index = build(work)
+            write_atomic(work / "index.json", json.dumps(index, indent=1))
+            if final.exists() and read_index(final)[0] is None:
+                with temp_dir(final.parent, final.name) as stale:
+                    try:
+                        os.rename(final, stale / "old")
+                    except OSError:
+                        pass  # another process moved or replaced it first
             try:
-                os.rename(final, stale / "old")
+                os.rename(work, final)
             except OSError:
-                pass  # another process moved or replaced it first
-            shutil.rmtree(stale, ignore_errors=True)
-        try:
-            os.rename(work, final)
-        except OSError:
-            if read_index(final) is None:  # not a finished copy of another process
-                raise
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return read_index(final) or index
+                if read_index(final)[0] is None:  # not a finished copy of another process
+                    raise
+    except NotWritableError as err:
+        if problem is not None:
+            what += f" (the copy there cannot be used: {problem})"
+        raise not_writable(err, what) from None
+    return read_index(final)[0] or index
 
 
 @dataclass(frozen=True)
@@ -668,7 +811,16 @@ class FlowerArrays:
     images: np.ndarray
     labels: np.ndarray
     names: tuple[str, ...]
-    folder: Path
+    folder: Path | None  # None: the cache could not be written, the arrays are in memory
+
+
+def _arrays_in_memory(verified: Verified, image_size: int) -> FlowerArrays:
+    order = _split_order(len(verified.paths))
+    images = np.empty((len(order), image_size, image_size, 3), np.uint8)
+    _decode_into(images, verified, order)
+    images.flags.writeable = False
+    labels = np.asarray([verified.labels[i] for i in order], dtype=np.int64)
+    return FlowerArrays(images, labels, tuple(verified.paths[i] for i in order), None)
 
 
 def arrays(image_size: int = 192, *, download: bool = True) -> FlowerArrays:
@@ -676,10 +828,27 @@ def arrays(image_size: int = 192, *, download: bool = True) -> FlowerArrays:
 
     Every photo is scaled (shorter side to ``image_size``) and centre-cropped to a square, in
     the fixed shuffle of :func:`photo_list`. The first call for a size writes the files (about
-    10 s at 192 px on two cores, 0.4 GB); later calls only open them.
+    10 s at 192 px on two cores, 0.4 GB) with their sizes and sha256; later calls open them,
+    after checking them (the sha256 once per process, about a second at 192 px; files that
+    changed are written again).
+    Where the cache cannot be written, the photos are decoded into memory instead (again in
+    every session), with a warning that says how to let the course keep them.
     """
     verified, final = _cached_folder("flowers-arrays", image_size, download)
-    _build_once(final, _array_index, lambda work: _write_arrays(verified, int(image_size), work))
+    try:
+        _build_once(
+            final,
+            _array_index,
+            lambda work: _write_arrays(verified, int(image_size), work),
+            f"the decoded photos into {final}",
+        )
+    except CacheNotWritable as err:
+        warnings.warn(
+            f"{err}\n  Meanwhile the photos are decoded into memory, again in every session.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return _arrays_in_memory(verified, int(image_size))
     images = np.load(final / "images.npy", mmap_mode="r", allow_pickle=False)
     labels = np.load(final / "labels.npy", allow_pickle=False)
     names = tuple((final / "names.txt").read_text(encoding="utf-8").splitlines())

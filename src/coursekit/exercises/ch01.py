@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..checks import call_answer, check_function, check_value, compare, fail, passed, shape_problem
+from ..checks import (
+    call_answer,
+    check_function,
+    check_value,
+    compare,
+    fail,
+    passed,
+    read_answer,
+    shape_problem,
+)
 from ..data import diabetes_xy
 
 
@@ -58,7 +67,8 @@ def check_sgd_decay(fn, lang: str = "en") -> None:
         if problem is None and expected is not None:
             problem = compare(got, expected, lang=lang, rtol=1e-8, atol=1e-10)
         if problem is None and loss_target is not None:
-            problem = compare(loss(np.asarray(got)), loss_target, lang=lang, rtol=0.01, atol=0.0)
+            w = read_answer(got, lang=lang)[0]
+            problem = compare(loss(w), loss_target, lang=lang, rtol=0.01, atol=0.0)
         if problem is not None:
             fail(lang, name, problem, case=case)
 

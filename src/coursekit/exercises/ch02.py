@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ..checks import call_answer, compare, fail, message, passed, unpack
+from ..checks import call_answer, compare, fail, message, passed, read_answer, unpack
 from ..lang import Messages
 
 # The descriptions of this chapter's cases; the messages live in coursekit.checks.
@@ -52,12 +52,11 @@ def _compare_parts(
 ) -> None:
     for part, want, part_name in zip(parts, expected, names, strict=True):
         want = np.asarray(want, dtype=np.float64)
-        if want.ndim == 0 and np.size(part) == 1 and not isinstance(part, (str, bytes)):
+        if want.ndim == 0:
             # A number may come back as a float, a 0-d array or a one-element array.
-            try:
-                part = np.asarray(part, dtype=np.float64).reshape(())
-            except (TypeError, ValueError):
-                pass
+            arr, problem = read_answer(part, lang=lang)
+            if problem is None and arr.size == 1:
+                part = arr.reshape(())
         problem = compare(part, want, lang=lang, rtol=rtol, atol=atol)
         if problem is not None:
             fail(lang, name, message(lang, "part", part=part_name, detail=problem), case=case)

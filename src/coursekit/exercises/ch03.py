@@ -15,7 +15,17 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..checks import call_answer, compare, fail, message, passed, shape_problem, unpack
+from ..checks import (
+    as_numpy,
+    call_answer,
+    compare,
+    fail,
+    message,
+    passed,
+    read_answer,
+    shape_problem,
+    unpack,
+)
 from ..lang import Messages
 
 DTYPE = torch.float64
@@ -47,9 +57,10 @@ _text = Messages(_MESSAGES)
 
 
 def as_array(value: Any) -> Any:
-    """A tensor becomes a float64 NumPy array (detached); anything else is returned unchanged."""
+    """A tensor becomes a NumPy array (detached, its dtype kept so that a message can name it;
+    bfloat16 as float32, complex as complex); anything else is returned unchanged."""
     if isinstance(value, torch.Tensor):
-        return value.detach().to("cpu", DTYPE).numpy()
+        return as_numpy(value)
     return value
 
 
@@ -61,13 +72,12 @@ def fit_shape(
     Returns (array, None) on success, else (None, why not), the reason naming the main shape.
     """
     got = as_array(got)
-    problem = shape_problem(got, shapes[0], lang=lang)
-    if problem is None:
-        return np.asarray(got, dtype=np.float64), None
-    for shape in shapes[1:]:
+    for shape in shapes:
         if shape_problem(got, shape, lang=lang) is None:
-            return np.asarray(got, dtype=np.float64).reshape(shapes[0]), None
-    return None, problem
+            # An array keeps its dtype, so that a wrong value can be blamed on float32.
+            arr = got if isinstance(got, np.ndarray) else read_answer(got, lang=lang)[0]
+            return arr.reshape(shapes[0]), None
+    return None, shape_problem(got, shapes[0], lang=lang)
 
 
 def _randn(gen: torch.Generator, *shape: int) -> torch.Tensor:
@@ -92,9 +102,7 @@ def check_tanh_layer_jacobian(fn, lang: str = "en") -> None:
     name = "tanh_layer_jacobian"
     for case, (W, b, z) in tanh_layer_cases():
         expected = torch.autograd.functional.jacobian(lambda v, W=W, b=b: torch.tanh(W @ v + b), z)
-        got = as_array(
-            call_answer(fn, (W.clone(), b.clone(), z.clone()), name=name, lang=lang, case=case)
-        )
+        got = call_answer(fn, (W.clone(), b.clone(), z.clone()), name=name, lang=lang, case=case)
         problem = compare(got, expected.numpy(), lang=lang, rtol=1e-7, atol=1e-10)
         if problem is None:
             continue
@@ -191,12 +199,14 @@ def check_mlp_weight_gradients(fn, lang: str = "en") -> None:
     for case, (Ws, bs, x, y) in mlp_cases():
         args = ([W.clone() for W in Ws], [b.clone() for b in bs], x.clone(), y.clone())
         got = call_answer(fn, args, name=name, lang=lang, case=case)
-        if isinstance(got, torch.Tensor | np.ndarray) or not isinstance(got, Sequence):
+        if isinstance(got, torch.Tensor | np.ndarray | str | bytes) or not isinstance(
+            got, Sequence
+        ):
             fail(lang, name, _text(lang, "not_list", got=type(got).__name__), case=case)
         if len(got) != len(Ws):
             fail(lang, name, _text(lang, "list_len", n=len(Ws), got=len(got)), case=case)
         for k, (value, want) in enumerate(zip(got, mlp_expected(Ws, bs, x, y), strict=True)):
-            problem = compare(as_array(value), want.numpy(), lang=lang, rtol=1e-7, atol=1e-10)
+            problem = compare(value, want.numpy(), lang=lang, rtol=1e-7, atol=1e-10)
             if problem is not None:
                 detail = message(lang, "part", part=f"∂c/∂W_{k}", detail=problem)
                 fail(lang, name, detail, case=case)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..checks import as_numpy, call_answer, compare, fail, passed
+from ..checks import call_answer, compare, fail, passed
 from ..data import diabetes_xy
 from ..lang import Messages
 
@@ -117,7 +117,6 @@ def check_autograd_gradient(fn, lang: str = "en") -> None:
             got = call_answer(
                 fn, (f, x0.copy()), name=name, lang=lang, case=case, read_only={1: "x0"}
             )
-            got = as_numpy(got, float64=True)
             problem = compare(got, expected, lang=lang, rtol=1e-4, atol=1e-6)
             if problem is not None:
                 if k == 2:
@@ -155,7 +154,7 @@ def check_accumulated_gradient(fn, lang: str = "en") -> None:
             fn, (args[0].copy(), *args[1:]), name=name, lang=lang, case=case, read_only={0: "w"}
         )
         problem = compare(
-            as_numpy(got, float64=True),
+            got,
             full_batch_gradient(args[0], args[1], args[2]),
             lang=lang,
             rtol=1e-5,
@@ -199,13 +198,11 @@ def check_manual_sgd_step(fn, lang: str = "en") -> None:
 
     for k in range(1, calls + 1):
         W, b, loss = _sgd_step_numpy(W, b, X_np, y_np, lr)
-        got_loss = as_numpy(
-            call_answer(fn, (model, X, y, lr), name=name, lang=lang, case=case), float64=True
-        )
+        got_loss = call_answer(fn, (model, X, y, lr), name=name, lang=lang, case=case)
         problems = []
         for param, expected in (("model.weight", W), ("model.bias", b)):
             problem = compare(
-                as_numpy(getattr(model, param.split(".")[1]), float64=True),
+                getattr(model, param.split(".")[1]),
                 expected,
                 lang=lang,
                 rtol=1e-7,
@@ -213,7 +210,7 @@ def check_manual_sgd_step(fn, lang: str = "en") -> None:
             )
             if problem is not None:
                 problems.append(_text(lang, "param", param=param, detail=problem))
-        if isinstance(got_loss, np.ndarray) and got_loss.size == 1:
+        if isinstance(got_loss, np.ndarray | torch.Tensor) and np.prod(got_loss.shape) == 1:
             got_loss = got_loss.reshape(())  # a one-element tensor is a number too
         problem = compare(got_loss, loss, lang=lang, rtol=1e-7, atol=1e-9)
         if problem is not None:

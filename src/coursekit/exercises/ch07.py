@@ -15,7 +15,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from ..checks import as_numpy, call_answer, compare, fail, passed
+from ..checks import as_numpy, call_answer, compare, fail, message, passed, read_answer
 from ..lang import Messages
 
 # Messages this chapter needs beyond those of coursekit.checks.
@@ -109,17 +109,15 @@ def check_fit_line(fn, lang: str = "en", tolerance: float = 0.1) -> None:
     for case, x, y in _line_cases():
         expected = least_squares_line(x, y)
         got = call_answer(fn, (x.clone(), y.clone()), name=name, lang=lang, case=case)
-        if isinstance(got, torch.Tensor):
-            got = as_numpy(got, float64=True)
-        elif isinstance(got, (tuple, list)):
-            got = [as_numpy(v, float64=True) for v in got]
-        try:
-            pair = np.asarray(got, dtype=np.float64).ravel()
-        except (TypeError, ValueError):
-            pair = None
-        if pair is None or pair.shape != (2,):
-            fail(lang, name, _text(lang, "pair", got=type(got).__name__), case=case)
-        problem = compare(pair, expected, lang=lang, rtol=0.0, atol=tolerance)
+        # Two numbers in any layout: a pair, a tensor of shape (2,) or (2, 1), two 1-element ones.
+        pair, problem = read_answer(got, lang=lang)
+        if problem == message(lang, "wrong_type", got=type(got).__name__) or (
+            problem is None and pair.size != 2
+        ):
+            problem = _text(lang, "pair", got=type(got).__name__)
+        if problem is not None:
+            fail(lang, name, problem, case=case)
+        problem = compare(pair.reshape(2), expected, lang=lang, rtol=0.0, atol=tolerance)
         if problem is not None:
             fail(lang, name, _text(lang, "line", detail=problem), case=case)
     passed(lang, name)
@@ -187,7 +185,7 @@ def check_topk_accuracy(fn, lang: str = "en") -> None:
             fail(lang, name, _text(lang, "train_mode"), case=case)
         if any(grad for _, grad in model.calls):
             fail(lang, name, _text(lang, "grad_on"), case=case)
-        problem = compare(as_numpy(got, float64=True), expected, lang=lang, rtol=0.0, atol=1e-6)
+        problem = compare(got, expected, lang=lang, rtol=0.0, atol=1e-6)
         if problem is not None:
             fail(lang, name, problem, case=case)
     passed(lang, name)
@@ -233,8 +231,10 @@ def check_load_weights(fn, lang: str = "en") -> None:
         if not isinstance(got, nn.Module):
             fail(lang, name, _text(lang, "returned", got=type(got).__name__), case=case)
         for param in ("weight", "bias"):
+            if not hasattr(got, param):  # a module, but not the model it was given
+                fail(lang, name, _text(lang, "returned", got=type(got).__name__), case=case)
             problem = compare(
-                as_numpy(getattr(got, param), float64=True),
+                getattr(got, param),
                 as_numpy(getattr(saved, param), float64=True),
                 lang=lang,
                 rtol=0.0,

@@ -47,6 +47,16 @@ _MESSAGES = {
         ),
         "not_scalar": "the loss should hold a single number, got shape {got}.",
         "value": "wrong loss: {detail}",
+        "called_backward": (
+            "your function already called backward(): return the loss without calling it. The "
+            "training step calls loss.backward() once; a second call would add the gradients "
+            "twice, or fail once the graph has been freed."
+        ),
+        "graph_used": (
+            "the graph behind your loss was already used by a backward pass inside your function "
+            "(backward() or torch.autograd.grad): return the loss without running one."
+        ),
+        "backward_raised": "computing the gradient of your loss raised {error}.",
         "gradient": (
             "the gradient of your loss with respect to the {head} scores is wrong: {detail}"
         ),
@@ -75,6 +85,16 @@ _MESSAGES = {
         ),
         "not_scalar": "লসে একটিমাত্র সংখ্যা থাকার কথা, পাওয়া গেছে আকৃতি {got}।",
         "value": "লসের মান ভুল: {detail}",
+        "called_backward": (
+            "আপনার ফাংশন নিজেই backward() ডেকেছে: backward() না ডেকে শুধু লসটি ফেরত দিন। ট্রেনিং "
+            "ধাপ loss.backward() একবারই ডাকে; দ্বিতীয়বার ডাকলে গ্রেডিয়েন্ট দুবার যোগ হয়, আর গ্রাফ "
+            "মুছে যাওয়ার পরে ডাকলে error ওঠে।"
+        ),
+        "graph_used": (
+            "আপনার লসের পেছনের গ্রাফটি ফাংশনের ভেতরেই একটি ব্যাকওয়ার্ড পাসে (backward() বা "
+            "torch.autograd.grad) ব্যবহার হয়ে গেছে: কোনো ব্যাকওয়ার্ড পাস না চালিয়ে শুধু লসটি ফেরত দিন।"
+        ),
+        "backward_raised": "আপনার লসের গ্রেডিয়েন্ট হিসাব করতে গিয়ে {error} উঠেছে।",
         "gradient": "{head}-এর স্কোরের সাপেক্ষে আপনার লসের গ্রেডিয়েন্ট ভুল: {detail}",
         "heads": ("গ্রাফিম রুট", "ভাওয়েল ডায়াক্রিটিক", "কনসোন্যান্ট ডায়াক্রিটিক"),
     },
@@ -220,14 +240,23 @@ def check_weighted_heads_loss(fn, lang: str = "en") -> None:
             fail(lang, name, _text(lang, "not_tensor", got=type(got).__name__), case=case)
         if got.numel() != 1:
             fail(lang, name, _text(lang, "not_scalar", got=tuple(got.shape)), case=case)
-        problem = compare(got.detach().double().reshape(()).numpy(), expected, lang=lang, rtol=1e-5)
+        problem = compare(got.reshape(()), expected, lang=lang, rtol=1e-5)
         if problem is not None:
             fail(lang, name, _text(lang, "value", detail=problem), case=case)
         if got.grad_fn is None:
             fail(lang, name, _text(lang, "no_graph"), case=case)
-        got.reshape(()).backward()
-        for head, tensor, grad in zip(_text(lang, "heads"), scores, expected_grads, strict=True):
-            got_grad = np.zeros_like(grad) if tensor.grad is None else tensor.grad.double().numpy()
+        if any(tensor.grad is not None for tensor in scores):
+            fail(lang, name, _text(lang, "called_backward"), case=case)
+        # torch.autograd.grad leaves .grad alone and tells a freed graph from a broken one.
+        try:
+            grads = torch.autograd.grad(got.reshape(()), scores, allow_unused=True)
+        except RuntimeError as exc:
+            if "second time" in str(exc):
+                fail(lang, name, _text(lang, "graph_used"), case=case)
+            error = f"{type(exc).__name__}: {exc}"
+            fail(lang, name, _text(lang, "backward_raised", error=error), case=case)
+        for head, got_grad, grad in zip(_text(lang, "heads"), grads, expected_grads, strict=True):
+            got_grad = np.zeros_like(grad) if got_grad is None else got_grad
             problem = compare(got_grad, grad, lang=lang, rtol=1e-4, atol=1e-7)
             if problem is not None:
                 fail(lang, name, _text(lang, "gradient", head=head, detail=problem), case=case)

@@ -15,13 +15,14 @@ import numpy as np
 
 from ..checks import (
     AnswerStub,
-    as_numpy,
     call_answer,
     check_function,
     compare,
     fail,
     keras_model,
     passed,
+    read_answer,
+    run_model,
     unanswered,
     unpack,
 )
@@ -133,11 +134,8 @@ def _pad_cases() -> list[tuple[np.ndarray, np.ndarray, int]]:
 def _padding_hint(lang: str, got: Any, images: np.ndarray, size: int) -> str:
     """Name a common mistake in the padding rows, if the answer shows one."""
     n = len(images)
-    try:
-        rows = np.asarray(as_numpy(got), dtype=np.float64)
-    except (TypeError, ValueError):
-        return ""
-    if n >= size or rows.shape != (size, *images.shape[1:]):
+    rows, problem = read_answer(got, lang=lang)
+    if problem is not None or n >= size or rows.shape != (size, *images.shape[1:]):
         return ""
     padding = rows[n:]
     if not padding.any():
@@ -227,6 +225,7 @@ def check_inception_module(fn, lang: str = "en") -> None:
             detail = _text(lang, "params", got=model.count_params(), expected=expected)
             fail(lang, name, detail, case=case)
         sample = rng.normal(size=(2, side, side, channels)).astype("float32")
-        if np.min(np.asarray(model(sample))) < 0:
+        out = run_model(model, sample, name=name, lang=lang, case=case)
+        if np.min(out) < 0:
             fail(lang, name, _text(lang, "negative"), case=case)
     passed(lang, name)

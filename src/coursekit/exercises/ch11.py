@@ -20,6 +20,8 @@ from ..checks import (
     keras_model,
     message,
     passed,
+    run_model,
+    shape_problem,
     unpack,
 )
 from ..lang import Messages
@@ -184,14 +186,18 @@ def check_batch_norm_step(fn, lang: str = "en") -> None:
         for part, value, expected, hint in checks:
             problem = compare(value, expected, lang=lang, rtol=1e-4, atol=1e-4)
             if problem is not None:
-                detail = message(lang, "part", part=part, detail=problem) + _text(lang, hint)
+                detail = message(lang, "part", part=part, detail=problem)
+                if shape_problem(value, expected.shape, lang=lang) is None:
+                    detail += _text(lang, hint)  # the hints explain wrong values only
                 fail(lang, name, detail, case=case)
         problem = compare(got_var, new_var, lang=lang, rtol=1e-4, atol=1e-4)
         if problem is not None and compare(
             got_var, new_var_unbiased, lang=lang, rtol=1e-4, atol=1e-4
         ):
             detail = message(lang, "part", part=parts[2], detail=problem)
-            fail(lang, name, detail + _text(lang, "momentum"), case=case)
+            if shape_problem(got_var, new_var.shape, lang=lang) is None:
+                detail += _text(lang, "momentum")
+            fail(lang, name, detail, case=case)
     passed(lang, name)
 
 
@@ -231,13 +237,14 @@ def check_fire_bypass(fn, lang: str = "en") -> None:
         random_weights = [layer.get_weights() for layer in convs]
         for layer in convs:
             layer.set_weights([np.zeros_like(w) for w in layer.get_weights()])
-        out = keras.ops.convert_to_numpy(model(sample, training=False))
+        out = run_model(model, sample, name=name, lang=lang, case=case, training=False)
         diff = float(np.max(np.abs(out - sample)))
         if diff > 1e-5:
             fail(lang, name, _text(lang, "no_bypass", diff=diff), case=case)
         for layer, weights in zip(convs, random_weights, strict=True):
             layer.set_weights(weights)
-        fire_part = keras.ops.convert_to_numpy(model(sample, training=False)) - sample
+        out = run_model(model, sample, name=name, lang=lang, case=case, training=False)
+        fire_part = out - sample
         if float(np.max(np.abs(fire_part))) < 1e-6:
             fail(lang, name, _text(lang, "no_fire"), case=case)
         if float(fire_part.min()) < -1e-4:

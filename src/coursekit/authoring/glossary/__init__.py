@@ -12,8 +12,9 @@
   (its stylesheet is ``static/glossary.css``); :func:`setup` makes this package a Sphinx extension
   (``extensions = ["coursekit.authoring.glossary"]``);
 - :mod:`.__main__`: ``python -m coursekit.authoring.glossary [files or folders]`` checks Bengali
-  pages from the command line (default: ``chapters/bn``) and exits with status 1 when it finds a
-  rejected form.
+  pages from the command line (default: ``chapters/bn``; a folder such as ``chapters/`` stands for
+  its Bengali pages, and one without any is refused), says how many pages it checked, and exits
+  with status 1 when it finds a rejected form.
 """
 
 from .directive import glossary_table, setup
