@@ -283,17 +283,12 @@ def test_run_model_blames_the_answer_only_for_its_own_crash(lang):
 
 # Chapter 1 ------------------------------------------------------------------------------------
 
+CH01 = [ch01.check_mse_gradient, ch01.check_sgd_decay]
+
 
 def mse_gradient(w, b, x, y):
     residual = y - (w * x + b)
     return -2 * np.mean(residual * x), -2 * np.mean(residual)
-
-
-@pytest.mark.parametrize("bad, kind", NOT_FUNCTIONS)
-@pytest.mark.parametrize("check", [ch01.check_mse_gradient, ch01.check_sgd_decay])
-@pytest.mark.parametrize("lang", LANGS)
-def test_ch01_refuses_what_it_cannot_call(check, bad, kind, lang):
-    refuses(check, bad, kind, lang)
 
 
 @pytest.mark.parametrize(
@@ -384,13 +379,6 @@ def two_layer_gradients(W1, b1, w2, b2, X, y):
 CH02 = [ch02.check_logistic_grad, ch02.check_linear_backward, ch02.check_two_layer_gradients]
 
 
-@pytest.mark.parametrize("bad, kind", NOT_FUNCTIONS)
-@pytest.mark.parametrize("check", CH02)
-@pytest.mark.parametrize("lang", LANGS)
-def test_ch02_refuses_what_it_cannot_call(check, bad, kind, lang):
-    refuses(check, bad, kind, lang)
-
-
 @pytest.mark.parametrize(
     "check, answer, text",
     [
@@ -466,13 +454,6 @@ CH03 = [
     ch03.check_linear_backward,
     ch03.check_mlp_weight_gradients,
 ]
-
-
-@pytest.mark.parametrize("bad, kind", NOT_FUNCTIONS)
-@pytest.mark.parametrize("check", CH03)
-@pytest.mark.parametrize("lang", LANGS)
-def test_ch03_refuses_what_it_cannot_call(check, bad, kind, lang):
-    refuses(check, bad, kind, lang)
 
 
 @pytest.mark.parametrize(
@@ -575,13 +556,6 @@ CH04 = [
 ]
 
 
-@pytest.mark.parametrize("bad, kind", NOT_FUNCTIONS)
-@pytest.mark.parametrize("check", CH04)
-@pytest.mark.parametrize("lang", LANGS)
-def test_ch04_refuses_what_it_cannot_call(check, bad, kind, lang):
-    refuses(check, bad, kind, lang)
-
-
 @pytest.mark.parametrize(
     "check, answer, text",
     [
@@ -661,13 +635,6 @@ def leaves_of(root):
 
 
 CH05 = [ch05.check_cumsum, ch05.check_unbroadcast, ch05.check_gradients]
-
-
-@pytest.mark.parametrize("bad, kind", NOT_FUNCTIONS)
-@pytest.mark.parametrize("check", CH05)
-@pytest.mark.parametrize("lang", LANGS)
-def test_ch05_refuses_what_it_cannot_call(check, bad, kind, lang):
-    refuses(check, bad, kind, lang)
 
 
 @pytest.mark.parametrize(
@@ -757,13 +724,6 @@ class NoNumbers:
 
 
 CH06 = [ch06.check_confusion_matrix, ch06.check_adam_update, ch06.check_torch_cnn]
-
-
-@pytest.mark.parametrize("bad, kind", NOT_FUNCTIONS)
-@pytest.mark.parametrize("check", CH06)
-@pytest.mark.parametrize("lang", LANGS)
-def test_ch06_refuses_what_it_cannot_call(check, bad, kind, lang):
-    refuses(check, bad, kind, lang)
 
 
 @pytest.mark.parametrize(
@@ -868,13 +828,6 @@ def least_squares(x, y):
 CH07 = [ch07.check_fit_line, ch07.check_topk_accuracy, ch07.check_load_weights]
 
 
-@pytest.mark.parametrize("bad, kind", NOT_FUNCTIONS)
-@pytest.mark.parametrize("check", CH07)
-@pytest.mark.parametrize("lang", LANGS)
-def test_ch07_refuses_what_it_cannot_call(check, bad, kind, lang):
-    refuses(check, bad, kind, lang)
-
-
 @pytest.mark.parametrize(
     "check, answer, text",
     [
@@ -960,13 +913,6 @@ def changed_in_place(logits, targets, weights):
 
 
 CH08 = [ch08.check_block_parameters, ch08.check_resnet18, ch08.check_weighted_heads_loss]
-
-
-@pytest.mark.parametrize("bad, kind", NOT_FUNCTIONS)
-@pytest.mark.parametrize("check", CH08)
-@pytest.mark.parametrize("lang", LANGS)
-def test_ch08_refuses_what_it_cannot_call(check, bad, kind, lang):
-    refuses(check, bad, kind, lang)
 
 
 @pytest.mark.parametrize(
@@ -1067,13 +1013,6 @@ def allreduce(X, y, w, replicas):
 
 
 CH09 = [ch09.check_to_bfloat16, ch09.check_output_stationary, ch09.check_allreduce_gradient]
-
-
-@pytest.mark.parametrize("bad, kind", NOT_FUNCTIONS)
-@pytest.mark.parametrize("check", CH09)
-@pytest.mark.parametrize("lang", LANGS)
-def test_ch09_refuses_what_it_cannot_call(check, bad, kind, lang):
-    refuses(check, bad, kind, lang)
 
 
 @pytest.mark.parametrize(
@@ -1185,13 +1124,6 @@ def inception(x, filters):
 CH10 = [ch10.check_cross_entropy, ch10.check_pad_batch, ch10.check_inception_module]
 
 
-@pytest.mark.parametrize("bad, kind", NOT_FUNCTIONS)
-@pytest.mark.parametrize("check", CH10)
-@pytest.mark.parametrize("lang", LANGS)
-def test_ch10_refuses_what_it_cannot_call(check, bad, kind, lang):
-    refuses(check, bad, kind, lang)
-
-
 @pytest.mark.parametrize(
     "check, answer, text",
     [
@@ -1286,13 +1218,6 @@ def batch_norm(x, gamma, beta, moving_mean, moving_var, momentum, epsilon):
 CH11 = [ch11.check_receptive_field, ch11.check_batch_norm_step, ch11.check_fire_bypass]
 
 
-@pytest.mark.parametrize("bad, kind", NOT_FUNCTIONS)
-@pytest.mark.parametrize("check", CH11)
-@pytest.mark.parametrize("lang", LANGS)
-def test_ch11_refuses_what_it_cannot_call(check, bad, kind, lang):
-    refuses(check, bad, kind, lang)
-
-
 @pytest.mark.parametrize(
     "check, answer, text",
     [
@@ -1345,13 +1270,6 @@ def test_ch11_hints_about_values_stay_off_answers_that_are_not_numbers(lang):
 
 
 CH12 = [ch12.check_separable_conv, ch12.check_warmup_cosine, ch12.check_separable_savings]
-
-
-@pytest.mark.parametrize("bad, kind", NOT_FUNCTIONS)
-@pytest.mark.parametrize("check", CH12)
-@pytest.mark.parametrize("lang", LANGS)
-def test_ch12_refuses_what_it_cannot_call(check, bad, kind, lang):
-    refuses(check, bad, kind, lang)
 
 
 @pytest.mark.parametrize(
@@ -1422,3 +1340,17 @@ def test_ch12_accepts_correct_answers_as_tensors_and_arrays(capsys):
     )
     ch12.check_separable_savings(lambda model: np.array(ch12.separable_counts(model)), lang="en")
     assert capsys.readouterr().out.count("✔") == 2
+
+
+# Every chapter -------------------------------------------------------------------------------
+
+FUNCTION_CHECKS = CH01 + CH02 + CH03 + CH04 + CH05 + CH06 + CH07 + CH08 + CH09 + CH10 + CH11 + CH12
+
+
+@pytest.mark.parametrize("bad, kind", NOT_FUNCTIONS)
+@pytest.mark.parametrize(
+    "check", FUNCTION_CHECKS, ids=lambda c: f"{c.__module__.rsplit('.', 1)[1]}.{c.__name__}"
+)
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_function_check_refuses_what_it_cannot_call(check, bad, kind, lang):
+    refuses(check, bad, kind, lang)
