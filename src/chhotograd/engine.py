@@ -786,7 +786,7 @@ def minimum(a, b) -> Tensor:
 def _pick(ufunc, loses, x, y, name: str) -> Tensor:
     """maximum (``ufunc`` np.maximum, an input ``loses`` where it is less) or minimum."""
     a, b = _lift_pair(x, y)
-    data = _broadcasting(ufunc, a, b, name).astype(_common_dtype((a, b)), copy=False)
+    data = _broadcasting(ufunc, a, b, name)  # already in PyTorch's result dtype
 
     def backward(g):
         # The gradient goes to the input that was picked; a tie gives each half, as in PyTorch.

@@ -52,7 +52,7 @@ from typing import Any
 
 import numpy as np
 
-from .datasets import RemoteFile, fetch
+from .data.store import RemoteFile, fetch
 from .files import call_with_timeout, file_digest
 from .lang import Messages, check_lang
 from .squeezenet import FIRE_MODULES, POOL_AFTER, SQUEEZENET_PARAMS, squeezenet_v11  # noqa: F401

@@ -209,7 +209,8 @@ def write_student_versions(
                 "Move it away or choose another --out folder."
             )
         planned.append((target, nbformat.writes(student_notebook(md)).encode("utf-8")))
-    differ = [target for target, data in planned if target.exists() and target.read_bytes() != data]
+    there = [target for target, _ in planned if target.exists()]
+    differ = [target for target, data in planned if target in there and target.read_bytes() != data]
     if differ and not force:
         raise StudentError(
             f"{len(differ)} student notebook(s) in {out} differ from the new version, and a "
@@ -220,11 +221,11 @@ def write_student_versions(
         )
     written = []
     for target, data in planned:
-        if target.exists() and target.read_bytes() == data:
+        if target in there and target not in differ:
             written.append(Written(target, "unchanged"))
             continue
         backup = None
-        if target.exists():
+        if target in differ:
             backup = _backup_path(target)
             write_atomic(backup, target.read_bytes())
         write_atomic(target, data)

@@ -276,9 +276,8 @@ def _list_photos(folder: Path, expected: PhotoSet) -> tuple[list[str], list[int]
                 f"{name}/. {_fix(folder)}"
             )
         found = []
-        with os.scandir(
-            class_dir
-        ) as entries:  # hidden names (temporaries, ._ files) are not photos
+        # hidden names (temporaries, ._ files) are not photos
+        with os.scandir(class_dir) as entries:
             for entry in entries:
                 if entry.name.startswith(".") or not entry.name.lower().endswith(".jpg"):
                     continue
@@ -733,8 +732,15 @@ def _decode_into(images: np.ndarray, verified: Verified, order: np.ndarray) -> N
         list(pool.map(put, range(len(order))))
 
 
-def _write_arrays(verified: Verified, image_size: int, into: Path) -> dict:
+def _in_split_order(verified: Verified) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """``(order, labels, names)`` of the photos in the fixed shuffle of :func:`photo_list`."""
     order = _split_order(len(verified.paths))
+    labels = np.asarray([verified.labels[i] for i in order], dtype=np.int64)
+    return order, labels, tuple(verified.paths[i] for i in order)
+
+
+def _write_arrays(verified: Verified, image_size: int, into: Path) -> dict:
+    order, labels, names = _in_split_order(verified)
     n = len(order)
     images = np.lib.format.open_memmap(
         into / "images.npy", mode="w+", dtype=np.uint8, shape=(n, image_size, image_size, 3)
@@ -742,10 +748,8 @@ def _write_arrays(verified: Verified, image_size: int, into: Path) -> dict:
     _decode_into(images, verified, order)
     images.flush()
     del images  # written and closed before its size and sha256 are recorded
-    labels = np.asarray([verified.labels[i] for i in order], dtype=np.int64)
     np.save(into / "labels.npy", labels, allow_pickle=False)
-    names = "".join(verified.paths[i] + "\n" for i in order)
-    (into / "names.txt").write_text(names, encoding="utf-8")
+    (into / "names.txt").write_text("".join(name + "\n" for name in names), encoding="utf-8")
     files = {name: _record(into / name) for name in ("images.npy", "labels.npy", "names.txt")}
     return {
         "format": ARRAY_FORMAT,
@@ -815,12 +819,11 @@ class FlowerArrays:
 
 
 def _arrays_in_memory(verified: Verified, image_size: int) -> FlowerArrays:
-    order = _split_order(len(verified.paths))
+    order, labels, names = _in_split_order(verified)
     images = np.empty((len(order), image_size, image_size, 3), np.uint8)
     _decode_into(images, verified, order)
     images.flags.writeable = False
-    labels = np.asarray([verified.labels[i] for i in order], dtype=np.int64)
-    return FlowerArrays(images, labels, tuple(verified.paths[i] for i in order), None)
+    return FlowerArrays(images, labels, names, None)
 
 
 def arrays(image_size: int = 192, *, download: bool = True) -> FlowerArrays:
