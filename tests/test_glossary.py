@@ -286,6 +286,94 @@ def test_command_line_check_fails_on_a_calque(tmp_path):
     assert "'যুগ' → write 'এপক' (epoch)" in result.stdout
 
 
+# --- synonyms and senses: drift the calques cannot see ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, found, preferred",
+    [
+        # ক্লাস for a category: the sense of "class" the book writes শ্রেণি
+        ("ImageNet-এর ১,০০০টি ক্লাসের জন্য একটি লেয়ার।", "ক্লাসের", "শ্রেণি"),
+        ("গ্রাফিম রুটের ১৬৮টি ক্লাস, কারের ১১টি।", "ক্লাস", "শ্রেণি"),
+        ("আমাদের ক্লাসে দুটির কোনোটিই নেই।", "ক্লাসে", "শ্রেণি"),
+        # synonyms of the chosen terms
+        ("float16-এর নির্ভুলতা bfloat16-এর চেয়ে বেশি।", "নির্ভুলতা", "প্রিসিশন"),
+        ("bfloat16-এর সূক্ষ্মতা কম।", "সূক্ষ্মতা", "প্রিসিশন"),
+        ("তিনটি লসের ওজনযুক্ত গড়।", "ওজনযুক্ত", "ওয়েটেড"),
+        ("সঠিক উত্তরগুলো থাকে কর্ণে।", "কর্ণে", "ডায়াগোনাল"),
+        ("ওয়ান-সাইকেল লার্নিং রেট সূচি", "সূচি", "লার্নিং রেট শিডিউল"),
+    ],
+)
+def test_synonyms_and_a_word_in_the_wrong_sense_are_reported(entries, text, found, preferred):
+    findings = scan(text, entries)
+    assert [(f.found, f.preferred) for f in findings] == [(found, preferred)], findings
+    assert findings[0].why, "a synonym or a sense says why it is not used"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ছোট্ট একটি স্কেলার `Value` ক্লাস, আর তার মেথড।",
+        "যেকোনো Python ক্লাস পিকল করা যায়।",
+        "Python-এর ক্লাস আর এক ফাংশনের ভেতরে আরেক ফাংশন।",
+        "পাইথনের ক্লাসের নাম যেভাবে লেখার রীতি।",
+        "`PyDataset` ক্লাসের একটি সাবক্লাস তিনটি মেথড লেখে।",
+        "একটি ক্লাসিফায়ার দশটি শ্রেণির একটি বাছে।",
+        "যেখানে সূচিপত্র আছে, আর সূক্ষ্মভাবে মাপা হয়।",
+    ],
+)
+def test_the_other_sense_and_longer_words_are_not_reported(entries, text):
+    assert found(text, entries) == []
+
+
+def test_the_fixed_sense_is_found_when_the_code_is_not_right_before_it(entries):
+    # Inline code elsewhere in the sentence does not make ক্লাস a Python class.
+    assert found("১,০০০টি ক্লাসের জন্য (torchvision-এর `resnet34` যে সংখ্যা জানায়)", entries) == ["ক্লাসের"]
+
+
+def test_a_sense_needs_after_and_only_a_sense_takes_it():
+    def entry(**extra):
+        return {
+            "id": "a",
+            "en": "a",
+            "bn": "ক",
+            "def": {"en": "x", "bn": "ক"},
+            "variants": [],
+            "calques": [],
+            **extra,
+        }
+
+    with pytest.raises(GlossaryError, match=r"sense 'খ' needs 'after'"):
+        glossary.parse_glossary([entry(senses=[{"term": "খ", "en": "y", "bn": "য"}])])
+    with pytest.raises(GlossaryError, match=r"only a sense takes 'after' \(synonym 'খ'\)"):
+        glossary.parse_glossary(
+            [entry(synonyms=[{"term": "খ", "en": "y", "bn": "য", "after": ["`"]}])]
+        )
+    with pytest.raises(GlossaryError, match=r"synonym 'খ' needs why in 'en' and 'bn'"):
+        glossary.parse_glossary([entry(synonyms=[{"term": "খ", "en": "y"}])])
+
+
+def test_the_command_line_check_fails_on_each_kind_of_drift(tmp_path):
+    page = tmp_path / "99-test.md"
+    page.write_text(
+        "ResNet-34-এর শেষে ১,০০০টি ক্লাস। float16-এর নির্ভুলতা বেশি। তিনটি লসের ওজনযুক্ত গড়।\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "coursekit.authoring.glossary", str(page)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    for expected in (
+        "'ক্লাস' → write 'শ্রেণি'",
+        "'নির্ভুলতা' → write 'প্রিসিশন'",
+        "'ওজনযুক্ত' → write 'ওয়েটেড'",
+    ):
+        assert expected in result.stdout
+
+
 # --- the chapters --------------------------------------------------------------------------------
 
 

@@ -29,11 +29,13 @@ _text = Messages(
             "headers": ("পরিভাষা", "অর্থ", "যা লেখা হয় না"),
             "reason": "কেন এই শব্দ: ",
             "spellings": "ভিন্ন বানান: ",
+            "sense": " (এই অর্থে)",
         },
         "en": {
             "headers": ("Term", "Meaning", "Not used in Bengali"),
             "reason": "Why this word: ",
             "spellings": "Other spellings: ",
+            "sense": " (in this sense)",
         },
     }
 )
@@ -72,10 +74,12 @@ def _rejected_cell(entry: Entry, lang: str):
         para += nodes.Text(_text(lang, "spellings"))
         para += nodes.inline(text=", ".join(variants))
         cell += para
-    for calque in (r for r in entry.rejected if r.kind == "calque"):
+    for other in (r for r in entry.rejected if r.kind != "variant"):
         para = nodes.paragraph()
-        para += nodes.strong(text=calque.shown)
-        para += nodes.Text(": " + (calque.why_bn if lang == "bn" else calque.why_en))
+        para += nodes.strong(text=other.shown)
+        if other.kind == "sense":
+            para += nodes.Text(_text(lang, "sense"))
+        para += nodes.Text(": " + (other.why_bn if lang == "bn" else other.why_en))
         cell += para
     return cell
 

@@ -68,7 +68,7 @@ def _blank(text: str) -> str:
     return re.sub(r"[^\n]", " ", text)
 
 
-def prose_only(text: str) -> str:
+def prose_only(text: str, code_mark: bool = False) -> str:
     """``text`` (MyST Markdown) with everything that is not prose replaced by spaces.
 
     Blanked: front matter, code fences and code/maths directives, MyST comments (``%``), HTML
@@ -76,6 +76,8 @@ def prose_only(text: str) -> str:
     blocks, URLs and link targets, lines marked with the ignore comment, directive options, and
     quoted or italic titles in the References section. Prose directives (note, admonition, ...)
     keep their body. The result has the same length and the same line breaks as ``text``.
+    With ``code_mark``, inline code becomes a backtick and spaces instead of spaces only, so that
+    a word's neighbour can be seen to be code (the glossary's senses: "`Value` ক্লাস").
     """
     lines = text.split("\n")
     out: list[str] = []
@@ -147,7 +149,12 @@ def prose_only(text: str) -> str:
         elif refs_level is not None:
             line = _QUOTED_TITLE_RE.sub(lambda m: _blank(m.group(0)), line)
         out.append(line)
-    return _INLINE_RE.sub(_blank_inline, "\n".join(out))
+    prose = _INLINE_RE.sub(_blank_inline, "\n".join(out))
+    if code_mark:
+        for match in _INLINE_RE.finditer("\n".join(out)):
+            if match["code"] is not None or match["name"] in _CODE_ROLES:
+                prose = prose[: match.start()] + "`" + prose[match.start() + 1 :]
+    return prose
 
 
 def _blank_inline(match: re.Match) -> str:
@@ -163,11 +170,12 @@ def _blank_inline(match: re.Match) -> str:
 
 def scan_text(text: str, entries: list[Entry], path: str = "<text>") -> list[Finding]:
     """Rejected forms in the prose of ``text``, in order, with line and column (1-based)."""
-    prose = "\n".join(normalize(line) for line in prose_only(text).split("\n"))
+    prose = prose_only(text, code_mark=True)
+    prose = "\n".join(normalize(line) for line in prose.split("\n"))
     findings = []
     for hit in Matcher(entries).find(prose):
         line_start = prose.rfind("\n", 0, hit.start) + 1
-        why = hit.rejected.why_en if hit.rejected.kind == "calque" else ""
+        why = hit.rejected.why_en if hit.rejected.kind != "variant" else ""
         findings.append(
             Finding(
                 path=path,

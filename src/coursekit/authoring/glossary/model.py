@@ -14,13 +14,26 @@ entry is one concept::
         - term: পক্ষপাত
           en: means prejudice       # why it misleads, in each language
           bn: ...
+      synonyms:                     # optional: other real words for it, not used in the book
+        - term: নির্ভুলতা
+          en: Bengali ML writing uses it for accuracy
+          bn: ...
+      senses:                       # optional: a word used only in another sense
+        - term: ক্লাস
+          en: only a Python class; a category is শ্রেণি
+          bn: ...
+          after: ["`", Python]      # it may stand right after one of these (` is inline code)
       rule: 2                       # optional: a school-mathematics word decided once
       reason:                       # required with rule 2, optional otherwise
         en: ...
         bn: ...
 
 A variant ending in ``*`` is a misspelt stem: it matches every word that starts with it
-(``কনভোল্যুশন*`` catches কনভোল্যুশনাল too).
+(``কনভোল্যুশন*`` catches কনভোল্যুশনাল too). A calque misleads; a synonym is a real word for the
+concept that the book does not use, so that one concept keeps one word. A sense names a word the
+book uses for something else: it is rejected except right after one of its ``after`` words, which
+show the other sense (``ক্লাস`` after inline code or "Python" is a Python class; alone it would be
+a category, written শ্রেণি).
 
 :func:`load_glossary` reads and validates the file (:class:`GlossaryError` lists every problem).
 :class:`Matcher` finds the rejected forms in text as whole words, also with the suffixes Bengali
@@ -103,9 +116,10 @@ class Rejected:
     """A form the book never uses for a concept: a spelling variant or a misleading calque."""
 
     term: str
-    kind: str  # "variant" or "calque"
+    kind: str  # "variant", "calque", "synonym" or "sense"
     why_en: str = ""
     why_bn: str = ""
+    after: tuple[str, ...] = ()  # a sense: the words after which it is the other sense
 
     @property
     def is_stem(self) -> bool:
@@ -190,6 +204,38 @@ def _bilingual(
     return texts
 
 
+def _explained(raw: dict, key: str, kind: str, where: str, problems: list[str]) -> list[Rejected]:
+    """The rejected forms of field ``key`` (calques, synonyms, senses): each with why in both
+    languages, and for a sense the words after which it stands in its other sense."""
+    items = raw.get(key, [])
+    if not isinstance(items, list):
+        problems.append(f"{where}: '{key}' must be a list (it may be empty)")
+        return []
+    fields = "'term', 'en', 'bn'" + (" and 'after'" if kind == "sense" else "")
+    found = []
+    for item in items:
+        if not isinstance(item, dict) or not _text(item.get("term")):
+            problems.append(f"{where}: each {kind} needs {fields}")
+            continue
+        why_en, why_bn = _text(item.get("en")), _text(item.get("bn"))
+        if not why_en or not why_bn:
+            problems.append(f"{where}: {kind} '{item['term']}' needs why in 'en' and 'bn'")
+        after: tuple[str, ...] = ()
+        if kind == "sense":
+            words = item.get("after")
+            if not isinstance(words, list) or not words or not all(map(_text, words)):
+                problems.append(
+                    f"{where}: sense '{item['term']}' needs 'after', a list of the words after "
+                    "which it has its other sense (` for inline code)"
+                )
+            else:
+                after = tuple(normalize(_text(w)) for w in words)
+        elif "after" in item:
+            problems.append(f"{where}: only a sense takes 'after' ({kind} '{item['term']}')")
+        found.append(Rejected(_nfc(_text(item["term"])), kind, why_en, why_bn, after))
+    return found
+
+
 def _parse_entry(raw: object, index: int, problems: list[str]) -> Entry | None:
     where = f"entry {index + 1}"
     if not isinstance(raw, dict):
@@ -197,7 +243,7 @@ def _parse_entry(raw: object, index: int, problems: list[str]) -> Entry | None:
         return None
     if _text(raw.get("id")):
         where = f"entry {index + 1} ({raw['id']})"
-    known = {"id", "en", "bn", "def", "variants", "calques", "rule", "reason"}
+    known = {"id", "en", "bn", "def", "variants", "calques", "synonyms", "senses", "rule", "reason"}
     for key in sorted(set(raw) - known):
         problems.append(f"{where}: unknown field '{key}'")
     for key in ("id", "en", "bn", "def", "variants", "calques"):
@@ -221,18 +267,9 @@ def _parse_entry(raw: object, index: int, problems: list[str]) -> Entry | None:
             problems.append(f"{where}: a variant is empty or not a string")
             continue
         rejected.append(Rejected(_nfc(_text(variant)), "variant"))
-    calques = raw.get("calques", [])
-    if not isinstance(calques, list):
-        problems.append(f"{where}: 'calques' must be a list (it may be empty)")
-        calques = []
-    for calque in calques:
-        if not isinstance(calque, dict) or not _text(calque.get("term")):
-            problems.append(f"{where}: each calque needs 'term', 'en' and 'bn'")
-            continue
-        why_en, why_bn = _text(calque.get("en")), _text(calque.get("bn"))
-        if not why_en or not why_bn:
-            problems.append(f"{where}: calque '{calque['term']}' needs why in 'en' and 'bn'")
-        rejected.append(Rejected(_nfc(_text(calque["term"])), "calque", why_en, why_bn))
+    rejected += _explained(raw, "calques", "calque", where, problems)
+    rejected += _explained(raw, "synonyms", "synonym", where, problems)
+    rejected += _explained(raw, "senses", "sense", where, problems)
 
     rule = raw.get("rule", 1)
     if rule not in (1, 2):
@@ -362,14 +399,31 @@ class Matcher:
         )
 
     def find(self, text: str) -> list[Hit]:
-        """Every rejected form in ``text``; offsets refer to ``text`` as given (normalised)."""
+        """Every rejected form in ``text``; offsets refer to ``text`` as given (normalised).
+
+        A sense is not reported right after one of its ``after`` words (a backtick there stands
+        for inline code: see ``prose_only(..., code_mark=True)``).
+        """
         hits = []
         for match in self._pattern.finditer(text):
             core = match.group("stem") if match.group("stem") is not None else match["word"]
             core = re.sub(r"\([^()\n]*\)", " ", core)
             entry, rejected = self._by_form[" ".join(core.split())]
+            if rejected.kind == "sense" and _follows(text[: match.start()], rejected.after):
+                continue
             hits.append(Hit(match.start(), match.end(), match.group(0), entry, rejected))
         return hits
+
+
+def _follows(before: str, words: tuple[str, ...]) -> bool:
+    """Whether ``before`` ends (spaces aside) with one of ``words``, as a whole word."""
+    before = before.rstrip()
+    for word in words:
+        if before.endswith(word):
+            start = len(before) - len(word)
+            if word == "`" or start == 0 or not re.match(r"[\w\u0980-\u09ff]", before[start - 1]):
+                return True
+    return False
 
 
 # --- ordering ------------------------------------------------------------------------------------
