@@ -112,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         "--seeds", type=int, nargs="+", default=[], help="run once per seed (SEED = k)"
     )
     parser.add_argument("--summary", default="", metavar="REGEX")
+    parser.add_argument("--logs", type=Path, default=LOGS, help="folder of the log (logs/)")
     parser.add_argument("--timeout", type=int, default=4 * 3600, help="seconds per cell")
     args = parser.parse_args(argv)
 
@@ -203,9 +204,9 @@ def main(argv: list[str] | None = None) -> int:
     if pattern:
         lines += ["---- summary", *summary]
     name = f"ch{int(args.chapter):02d}_{args.mode}{'_' + args.tag if args.tag else ''}_{date}.txt"
-    LOGS.mkdir(parents=True, exist_ok=True)
-    write_atomic(LOGS / name, "\n".join(lines) + "\n")
-    print(f"wrote {(LOGS / name).relative_to(ROOT)} ({seconds:.0f} s)")
+    args.logs.mkdir(parents=True, exist_ok=True)
+    write_atomic(args.logs / name, "\n".join(lines) + "\n")
+    print(f"wrote {args.logs / name} ({seconds:.0f} s)")
     return 0
 
 
