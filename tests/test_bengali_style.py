@@ -97,3 +97,15 @@ def test_the_command_fails_on_a_bad_page_and_passes_a_good_one(tmp_path):
 def test_bengali_page_keeps_the_writing_rules(page):
     problems = bnstyle.check_text(page.read_text(encoding="utf-8"), f"chapters/bn/{page.name}")
     assert not problems, f"{len(problems)} problem(s):\n" + "\n".join(map(str, problems))
+
+
+@pytest.mark.parametrize(
+    "page", sorted((ROOT / "chapters" / "en").glob("*.md")), ids=lambda p: f"en/{p.name}"
+)
+def test_english_pages_name_sections_one_way_too(page):
+    """The English twins write "section 3.2", as the Bengali ones write "অংশ ৩.২": never "§3.2"."""
+    from coursekit.authoring.glossary.markdown import prose_only
+
+    lines = prose_only(page.read_text(encoding="utf-8")).split("\n")
+    found = [f"{page.name}:{n}: {line.strip()}" for n, line in enumerate(lines, 1) if "§" in line]
+    assert not found, "write 'section N.M':\n" + "\n".join(found)

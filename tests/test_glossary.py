@@ -446,6 +446,8 @@ def test_directive_renders_the_table_with_anchors_and_labels(tmp_path):
     html = (tmp_path / "out" / "glossary.html").read_text(encoding="utf-8")
     assert 'id="term-bias"' in html
     assert "পক্ষপাত" in html and "বায়াস" in html
+    # synonyms and senses are listed with why: নির্ভুলতা under precision, ক্লাস under class
+    assert "নির্ভুলতা" in html and "ক্লাস</strong> (এই অর্থে)" in html
     assert 'href="_static/glossary.css' in html, "the table's stylesheet is not linked"
     css = (tmp_path / "out" / "_static" / "glossary.css").read_text(encoding="utf-8")
     assert "table.course-glossary" in css
