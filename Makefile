@@ -23,11 +23,12 @@ JOBS ?= auto
 COLAB_VENVS := .venv-colab-cpu .venv-colab-tpu
 COLAB_STAMPS := $(addsuffix /.installed,$(COLAB_VENVS))
 
-.PHONY: book test venv pair lint clean help
+.PHONY: book pdf test venv pair lint clean help
 
 help:
 	@echo "make book   build the website into _build/html (open _build/html/index.html)"
 	@echo "make test   run every test in quick mode"
+	@echo "make pdf    build the website, then one PDF per language into _build/pdf"
 	@echo "make pair   regenerate each chapter's .ipynb from its .md (jupytext)"
 	@echo "make lint   ruff check"
 
@@ -53,6 +54,12 @@ $(STAMP): requirements.txt pyproject.toml
 book: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "The website is in _build/html: open _build/html/index.html in a browser."
+
+# The offline edition: the built site printed by headless Chromium (Debian: apt-get install
+# chromium), one PDF per language, into _build/pdf and the site's pdf/ folder (the landing page
+# links there).
+pdf: book
+	$(BIN)/coursekit pdf
 
 # Each notebook runs once in the pinned environment (tests/test_student.py: every cell, with the
 # exercises' stubs and solutions), once as Colab runs it (tests/test_colab_*.py) and once in the

@@ -162,8 +162,35 @@ def chromium(args: list[str], tmp: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def pages(built_site, server, tmp_path_factory) -> dict[str, str]:
-    """Every content page's DOM after its scripts (MathJax included) have run."""
+def pdfs(built_site) -> Path:
+    """The offline edition, printed from the built site as `make pdf` does: _build/pdf, and a
+    copy in the site's pdf/ folder, where the landing page links to it."""
+    if shutil.which("chromium") is None:
+        pytest.skip("Chromium is not installed (Debian: apt-get install chromium)")
+    from coursekit.authoring import pdf
+
+    pdf.build_all(ROOT)
+    return ROOT / "_build" / "pdf"
+
+
+@pytest.mark.parametrize("lang", ["bn", "en"])
+def test_the_pdf_holds_every_chapter_title_and_no_raw_tex(pdfs, built_site, lang):
+    from coursekit.authoring import pdf
+
+    text = pdf.pdf_text(pdfs / pdf.PDF_NAME.format(lang=lang))
+    names = [n for part in pdf.toc_parts(ROOT / "_toc.yml", lang) for n in part.pages]
+    titles = [pdf.read_page(built_site, name).title for name in names]
+    assert len(titles) >= 16
+    assert pdf.missing_titles(text, titles) == []
+    raw = pdf.RAW_TEX.search(text)
+    assert raw is None, f"raw TeX in the {lang} PDF: {text[raw.start() - 80 : raw.end() + 80]!r}"
+    assert (built_site / "pdf" / pdf.PDF_NAME.format(lang=lang)).is_file()
+
+
+@pytest.fixture(scope="module")
+def pages(built_site, server, pdfs, tmp_path_factory) -> dict[str, str]:
+    """Every content page's DOM after its scripts (MathJax included) have run (the PDFs are
+    printed first: the landing page links to them)."""
     names = sorted(
         str(p.relative_to(built_site))
         for p in built_site.rglob("*.html")
@@ -265,3 +292,117 @@ def test_screenshots_of_bengali_pages(built_site, server, tmp_path):
         png = SCREENSHOTS / (name.replace("/", "_").removesuffix(".html") + ".png")
         chromium(["--window-size=1280,2400", f"--screenshot={png}", server + name], tmp_path)
         assert png.is_file() and png.stat().st_size > 20_000, f"no screenshot of {name}"
+
+
+def chapter_titles(lang: str) -> list[str]:
+    """The first heading of each numbered chapter, chapters/<lang>/NN-*.md."""
+    titles = []
+    for path in sorted((ROOT / "chapters" / lang).glob("[0-9][0-9]-*.md")):
+        match = re.search(r"^# (.+)$", path.read_text(encoding="utf-8"), flags=re.M)
+        assert match, f"{path} has no title"
+        titles.append(match.group(1).strip())
+    return titles
+
+
+def sidebar_problems(name: str, dom: str, titles: dict[str, list[str]]) -> list[str]:
+    """What is wrong with chapter page ``name``'s left navigation: the other language's chapter
+    titles in it, its own language's missing, no link to the landing page."""
+    lang = name.split("/")[1]
+    other = "en" if lang == "bn" else "bn"
+    navs = BeautifulSoup(dom, "html.parser").select("nav.bd-docs-nav")
+    if not navs:
+        return [f"{name}: no sidebar navigation"]
+    text = " ".join(" ".join(nav.get_text(" ").split()) for nav in navs)
+    problems = [f"{name}: the sidebar lists {t!r}" for t in titles[other] if t in text]
+    problems += [f"{name}: the sidebar misses {t!r}" for t in titles[lang] if t not in text]
+    if not any(nav.select_one("a[href$='index.html']") for nav in navs):
+        problems.append(f"{name}: no link to the landing page in the sidebar")
+    return problems
+
+
+@needs_chromium
+def test_chapter_sidebars_hold_one_language(pages):
+    titles = {lang: chapter_titles(lang) for lang in ("bn", "en")}
+    assert titles["bn"] and titles["en"], "no chapter titles found"
+    problems = []
+    for name in chapter_page_names(pages):
+        problems += sidebar_problems(name, pages[name], titles)
+    assert chapter_page_names(pages), "no chapter pages found"
+    assert not problems, "\n".join(problems[:40])
+
+
+# The site's search (tests/test_search.py holds the same checks on a tiny book). Each Bengali
+# word: the chapter whose title holds it comes first (title holders before all others); for a
+# word no chapter title holds (টেনসর, এপক), every result still holds the word.
+SEARCH_TERMS_BN = [
+    "গ্রেডিয়েন্ট",
+    "ব্যাকপ্রোপাগেশন",
+    "কনভোলিউশন",
+    "জ্যাকোবিয়ান",
+    "টেনসর",
+    "এপক",
+    "কম্পিউটেশনাল",
+    "সিস্টোলিক",
+    "সেপারেবল",
+]
+SEARCH_TERMS_EN = ["jacobians", "backpropagation"]
+
+
+def _titled_chapters(term: str) -> set[str]:
+    """The chapter pages whose first line (``# title``) holds ``term``, as a word."""
+    from coursekit.authoring.search import SearchBengaliEnglish
+
+    language = SearchBengaliEnglish({})
+    found = set()
+    for source in book.chapter_sources(ROOT):
+        title = source.read_text(encoding="utf-8").split("\n# ", 1)[-1].split("\n", 1)[0]
+        if language.stem(term) in {language.stem(w) for w in language.split(title)}:
+            found.add(str(source.relative_to(ROOT).with_suffix(".html")))
+    return found
+
+
+def test_six_bengali_search_terms_name_a_chapter():
+    assert len([t for t in SEARCH_TERMS_BN if _titled_chapters(t)]) >= 6
+    assert _titled_chapters("জ্যাকোবিয়ান") == {"chapters/bn/03-jacobians.html"}
+
+
+@needs_chromium
+@pytest.mark.parametrize("term", SEARCH_TERMS_BN + SEARCH_TERMS_EN)
+def test_search_finds_whole_words_and_the_chapter_named_after_them(
+    built_site, server, tmp_path, term
+):
+    from test_search import search, search_problems
+
+    results = search(server, term, tmp_path)
+    problems = search_problems(built_site, term, results)
+    assert not problems, "\n".join(problems[:40])
+    titled = _titled_chapters(term)
+    if titled:
+        assert results[0].page in titled, f"{term}: first {results[0].page}, expected {titled}"
+
+
+def test_pages_carry_descriptions_and_open_graph_metadata_in_their_language(built_site):
+    """Link previews and search engines: each chapter page describes itself in its language."""
+    for lang, locale, script in (("bn", "bn_BD", "[\u0980-\u09ff]"), ("en", "en_US", "[A-Za-z]")):
+        html = (built_site / "chapters" / lang / "01-gradient-descent.html").read_text("utf-8")
+        soup = BeautifulSoup(html, "html.parser")
+        meta = {
+            tag.get("property") or tag.get("name"): tag.get("content", "")
+            for tag in soup.find_all("meta")
+        }
+        assert meta.get("og:locale") == locale
+        assert meta.get("og:title") and meta.get("og:url", "").endswith(
+            f"chapters/{lang}/01-gradient-descent.html"
+        )
+        for key in ("og:description", "description"):
+            assert re.search(script, meta.get(key, "")), f"{lang}: {key} = {meta.get(key)!r}"
+        if lang == "bn":
+            assert not re.search("[A-Za-z]{4,} [A-Za-z]{4,} [A-Za-z]{4,}", meta["og:description"])
+
+
+def test_the_sitemap_lists_every_chapter_in_both_languages(built_site):
+    sitemap = (built_site / "sitemap.xml").read_text(encoding="utf-8")
+    base = "https://dl-bangla.github.io/deep-learning-bn/"
+    for lang in ("bn", "en"):
+        for md in sorted((ROOT / "chapters" / lang).glob("[0-9][0-9]-*.md")):
+            assert f"<loc>{base}chapters/{lang}/{md.stem}.html</loc>" in sitemap, md.stem

@@ -8,6 +8,8 @@ coursekit format        format each chapter's code cells with ruff (the .md, the
 coursekit student       write student notebooks (solutions replaced by stubs) into --out;
                         a notebook there that differs is replaced only with --force
 coursekit mode          print the run mode this machine would use
+coursekit pdf           print the built site (_build/html) to one PDF per language in
+                        _build/pdf, with a copy in the site's pdf/ folder
 
 A command that cannot do its work says why on standard error and exits with status 2.
 """
@@ -20,7 +22,7 @@ from pathlib import Path
 
 from ..lang import LANGS
 from ..mode import ModeError, detect_accelerator, run_mode
-from . import book, formatting, student
+from . import book, formatting, pdf, student
 
 
 def _root(args: argparse.Namespace) -> Path:
@@ -112,6 +114,18 @@ def _cmd_mode(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_pdf(args: argparse.Namespace) -> int:
+    root = book.find_root(args.root)
+    langs = (args.lang,) if args.lang else LANGS
+    results = pdf.build_all(
+        root, site=args.site, out_dir=args.out, langs=langs, publish=not args.no_copy
+    )
+    for result in results:
+        size_mb = result.size / 1e6
+        print(f"wrote {result.path} ({result.pages} pages, {size_mb:.1f} MB)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="coursekit", description=__doc__.split("\n\n")[0])
     parser.add_argument("--root", type=Path, default=None, help="the repository root")
@@ -130,6 +144,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     p_format.set_defaults(func=_cmd_format)
     sub.add_parser("mode", help="print the run mode").set_defaults(func=_cmd_mode)
+    p_pdf = sub.add_parser("pdf", help="print the built site to one PDF per language")
+    p_pdf.add_argument("--lang", choices=LANGS, help="one language only")
+    p_pdf.add_argument("--site", type=Path, help="the built site (default: _build/html)")
+    p_pdf.add_argument("--out", type=Path, help="folder for the PDFs (default: _build/pdf)")
+    p_pdf.add_argument(
+        "--no-copy", action="store_true", help="leave the site's pdf/ folder unchanged"
+    )
+    p_pdf.set_defaults(func=_cmd_pdf)
     p_student = sub.add_parser(
         "student",
         help="write student notebooks without the solutions",
@@ -157,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (book.BookError, formatting.FormatError, student.StudentError) as err:
+    except (book.BookError, formatting.FormatError, pdf.PdfError, student.StudentError) as err:
         print(f"coursekit: {err}", file=sys.stderr)
         return 2
     except OSError as err:  # a file that cannot be read or written: say which, no traceback
