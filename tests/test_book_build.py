@@ -27,6 +27,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from coursekit.authoring import book
+from coursekit.authoring.chromium import HEADLESS_FLAGS
 
 # Every test that needs the built site lives in this module, so that one test worker builds
 # the book once (the Makefile distributes tests by file).
@@ -121,17 +122,7 @@ needs_chromium = pytest.mark.skipif(
 )
 
 SCREENSHOTS = ROOT / "_build" / "screenshots"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-    "--virtual-time-budget=15000",
-]
+CHROMIUM_FLAGS = [*HEADLESS_FLAGS, "--virtual-time-budget=15000"]
 RAW_MYST = re.compile(r"```\{|:::\{|\{code-cell\}|\{doc\}`|\{ref\}`|\{math\}`")
 SKIP_PAGES = {"genindex.html", "search.html"}
 

@@ -273,15 +273,20 @@ def test_finding_names_the_calque_and_why(entries):
     assert "means prejudice" in str(finding)
 
 
-def test_command_line_check_fails_on_a_calque(tmp_path):
+def check_page(tmp_path, text: str) -> subprocess.CompletedProcess:
+    """The glossary's command line on one page holding ``text``."""
     page = tmp_path / "99-test.md"
-    page.write_text("প্রতিটি এপক নয়, প্রতিটি যুগ।\n", encoding="utf-8")
-    result = subprocess.run(
+    page.write_text(text, encoding="utf-8")
+    return subprocess.run(
         [sys.executable, "-m", "coursekit.authoring.glossary", str(page)],
         capture_output=True,
         text=True,
         cwd=ROOT,
     )
+
+
+def test_command_line_check_fails_on_a_calque(tmp_path):
+    result = check_page(tmp_path, "প্রতিটি এপক নয়, প্রতিটি যুগ।\n")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "'যুগ' → write 'এপক' (epoch)" in result.stdout
 
@@ -354,16 +359,8 @@ def test_a_sense_needs_after_and_only_a_sense_takes_it():
 
 
 def test_the_command_line_check_fails_on_each_kind_of_drift(tmp_path):
-    page = tmp_path / "99-test.md"
-    page.write_text(
-        "ResNet-34-এর শেষে ১,০০০টি ক্লাস। float16-এর নির্ভুলতা বেশি। তিনটি লসের ওজনযুক্ত গড়।\n",
-        encoding="utf-8",
-    )
-    result = subprocess.run(
-        [sys.executable, "-m", "coursekit.authoring.glossary", str(page)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
+    result = check_page(
+        tmp_path, "ResNet-34-এর শেষে ১,০০০টি ক্লাস। float16-এর নির্ভুলতা বেশি। তিনটি লসের ওজনযুক্ত গড়।\n"
     )
     assert result.returncode == 1, result.stdout + result.stderr
     for expected in (

@@ -26,6 +26,7 @@ from urllib.parse import quote, urljoin, urlparse
 import pytest
 from bs4 import BeautifulSoup
 
+from coursekit.authoring.chromium import HEADLESS_FLAGS
 from coursekit.authoring.search import SearchBengaliEnglish
 
 # --- The splitter and the stemmer ----------------------------------------------------------
@@ -201,17 +202,7 @@ def build_book(folder: Path) -> Path:
 
 # The checks, shared with tests/test_book_build.py. ------------------------------------------
 
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-    "--virtual-time-budget=20000",
-]
+CHROMIUM_FLAGS = [*HEADLESS_FLAGS, "--virtual-time-budget=20000"]
 
 needs_chromium = pytest.mark.skipif(
     shutil.which("chromium") is None,

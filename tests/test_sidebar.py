@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
+from coursekit.authoring.chromium import HEADLESS_FLAGS
+
 TITLES = {
     "bn": {"01-first": "১. প্রথম অধ্যায়: গ্রেডিয়েন্ট", "02-second": "২. দ্বিতীয় অধ্যায়: টেনসর"},
     "en": {"01-first": "1. First chapter: gradients", "02-second": "2. Second chapter: tensors"},
@@ -138,16 +140,7 @@ def test_next_and_previous_links_stay_in_the_language(site):
 
 # --- In a browser ---------------------------------------------------------------------------
 
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--virtual-time-budget=5000",
-]
+CHROMIUM_FLAGS = [*HEADLESS_FLAGS, "--virtual-time-budget=5000"]
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):

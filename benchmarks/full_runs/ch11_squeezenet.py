@@ -176,7 +176,8 @@ def main(argv: list[str] | None = None) -> None:
         return
 
     out = Path(args.out or f"ch11_squeezenet_{hw.backend}")
-    json_path, csv_path = out.with_suffix(".json"), out.with_suffix(".csv")
+    # Appended, not with_suffix: a name may hold dots (..._lr0.001_...).
+    json_path, csv_path = (out.with_name(out.name + ext) for ext in (".json", ".csv"))
     start = time.perf_counter()
     rows: list[dict] = []
 

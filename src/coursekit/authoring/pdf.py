@@ -36,24 +36,14 @@ from bs4 import BeautifulSoup, Tag
 from ..files import atomic_path
 from ..lang import LANGS, Messages, check_lang
 from .book import BookError
+from .chromium import HEADLESS_FLAGS
 
 PDF_NAME = "deep-learning-{lang}.pdf"
 """The file name of each language's PDF, in ``_build/pdf`` and in the site's ``pdf/`` folder."""
 
 SITE_PDF_FOLDER = "pdf"
 
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-    "--no-pdf-header-footer",
-    "--generate-pdf-document-outline",
-)
+CHROMIUM_FLAGS = (*HEADLESS_FLAGS, "--no-pdf-header-footer", "--generate-pdf-document-outline")
 
 VIRTUAL_TIME_BUDGET_MS = 120_000
 """Virtual time Chromium gives the page's scripts (MathJax) before printing. Virtual time runs
