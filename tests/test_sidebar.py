@@ -112,6 +112,15 @@ def test_landing_page_and_twin_stay_reachable(site, lang):
         assert twin is not None and twin["href"].startswith(f"../{OTHER[lang]}/{name}"), page
 
 
+@pytest.mark.parametrize("lang", ["bn", "en"])
+def test_chapter_pages_declare_their_language(site, lang):
+    """Screen readers and search engines read a chapter page in its own language."""
+    for name in TITLES[lang]:
+        html = soup_of(site, f"chapters/{lang}/{name}.html").find("html")
+        assert html["lang"] == lang, f"chapters/{lang}/{name}.html: <html lang={html['lang']!r}>"
+    assert soup_of(site, "index.html").find("html")["lang"] == "bn"
+
+
 def test_sidebar_lists_are_marked_with_the_page_language(site):
     for lang in ("bn", "en"):
         nav = soup_of(site, chapter_pages(lang)[0]).select_one("nav.bd-docs-nav")

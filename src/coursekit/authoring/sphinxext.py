@@ -150,11 +150,14 @@ def _ancestors(node: nodes.Node):
 
 
 def mark_language(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
-    """Mark a chapter page's body with its language, and tell link previews the page's locale."""
+    """Mark a chapter page with its language (``<html lang>``, the body), and tell link previews
+    the page's locale. The landing page is Bengali first."""
     match = CHAPTER_RE.match(pagename)
     if match and "body" in context:
         lang = match["lang"]
         context["body"] = f'<div lang="{lang}" class="course-{lang}">{context["body"]}</div>'
+    if match or pagename == app.config.root_doc:
+        context["language"] = match["lang"] if match else "bn"  # the template's <html lang>
     lang = match["lang"] if match else "bn"
     tags = [f'<meta property="og:locale" content="{_locale(lang, "og")}" />']
     if not match:
