@@ -251,6 +251,30 @@ def parameter():
             r"\(it keeps the division away from zero\)",
         ),
         ("Adam", {"weight_decay": -0.1}, r"Adam: invalid weight_decay -0\.1"),
+        (
+            "RMSprop",
+            {"lr": -0.01},
+            r"RMSprop: invalid learning rate -0\.01: it must be a number >= 0 "
+            r"\(with a negative one, each step would climb the loss instead of descending\)",
+        ),
+        (
+            "RMSprop",
+            {"alpha": -0.5},
+            r"RMSprop: invalid alpha -0\.5: it must be in \[0, 1\) "
+            r"\(with 1 the average of squared gradients never moves from 0\)",
+        ),
+        (
+            "RMSprop",
+            {"eps": -1e-8},
+            r"RMSprop: invalid epsilon value -1e-08: it must be a number > 0 \(it keeps the "
+            r"division away from zero: with 0, an entry whose gradient is 0 becomes 0/0 = nan\)",
+        ),
+        (
+            "RMSprop",
+            {"momentum": -0.9},
+            r"RMSprop: invalid momentum -0\.9: it must be a number >= 0",
+        ),
+        ("RMSprop", {"weight_decay": -1e-4}, r"RMSprop: invalid weight_decay -0\.0001"),
     ],
 )
 def test_optimizers_refuse_the_hyperparameters_torch_refuses(name, options, message):
@@ -276,6 +300,32 @@ def test_optimizers_accept_the_boundary_values_torch_accepts():
     cg.optim.SGD(ours, lr=0, momentum=0, weight_decay=0)
     cg.optim.Adam(ours, lr=np.float32(0.0), betas=[0, np.float64(0.5)], eps=0)
     torch.optim.Adam(theirs, lr=0.0, betas=(0.0, 0.5), eps=0)
+    cg.optim.RMSprop(ours, lr=0, alpha=np.float32(0), eps=np.float64(1e-30), momentum=0)
+    torch.optim.RMSprop(theirs, lr=0, alpha=0.0, eps=1e-30, momentum=0)
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [
+        ({"alpha": 1.0}, ValueError, r"RMSprop: invalid alpha 1\.0: it must be in \[0, 1\)"),
+        ({"alpha": 1.5}, ValueError, r"RMSprop: invalid alpha 1\.5"),
+        ({"alpha": float("nan")}, ValueError, r"RMSprop: invalid alpha nan"),
+        ({"alpha": True}, ValueError, r"RMSprop: invalid alpha True"),
+        (
+            {"eps": 0},
+            ValueError,
+            r"RMSprop: invalid epsilon value 0: it must be a number > 0 .*0/0 = nan",
+        ),
+        ({"eps": "1e-8"}, ValueError, r"RMSprop: invalid epsilon value '1e-8'"),
+        ({"lr": None}, ValueError, r"RMSprop: invalid learning rate None: it must be a number"),
+        ({"centered": 1}, TypeError, r"RMSprop: centered must be True or False, not 1"),
+    ],
+)
+def test_rmsprop_refuses_what_would_stall_or_divide_by_zero(options, error, message):
+    # Stricter than PyTorch, which lets alpha = 1 (the squared-gradient average stays 0) and
+    # eps = 0 (0/0 for any entry whose gradient is 0) through.
+    with pytest.raises(error, match=message):
+        cg.optim.RMSprop(parameter()[0], **options)
 
 
 @pytest.mark.parametrize(
@@ -318,6 +368,8 @@ def test_optimizers_say_what_params_should_be(params, error, message):
         cg.optim.SGD(params, lr=0.1)
     with pytest.raises(error, match=message.replace("SGD", "Adam")):
         cg.optim.Adam(params)
+    with pytest.raises(error, match=message.replace("SGD", "RMSprop")):
+        cg.optim.RMSprop(params)
 
 
 # --------------------------------------------------------------------- load_state_dict

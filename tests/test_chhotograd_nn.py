@@ -237,6 +237,8 @@ def mlp(lib):
         ("SGD", {"lr": 0.05, "momentum": 0.8, "weight_decay": 0.01}),
         ("Adam", {"lr": 0.01}),
         ("Adam", {"lr": 0.02, "betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 0.1}),
+        ("RMSprop", {}),
+        ("RMSprop", {"lr": 0.005, "alpha": 0.9, "momentum": 0.9, "weight_decay": 0.05}),
     ],
 )
 def test_20_optimizer_steps_follow_torch(name, options):
@@ -262,9 +264,49 @@ def test_20_optimizer_steps_follow_torch(name, options):
     assert not np.allclose(ours[0].weight.data, mlp(cg)[0].weight.data)  # it did move
 
 
+RMSPROP_SETTINGS = [
+    {},  # PyTorch's defaults: lr 1e-2, alpha 0.99, eps 1e-8
+    {"lr": 0.03, "alpha": 0.9, "eps": 1e-3},
+    {"weight_decay": 0.1},
+    {"momentum": 0.9},
+    {"lr": 0.005, "alpha": 0.5, "weight_decay": 0.2, "momentum": 0.5},
+    {"centered": True},
+    {"centered": True, "momentum": 0.8, "weight_decay": 0.01, "alpha": 0.95},
+]
+
+
+@pytest.mark.parametrize("options", RMSPROP_SETTINGS)
+@pytest.mark.parametrize(("dtype", "rtol"), [(np.float64, 1e-12), (np.float32, 1e-6)])
+def test_rmsprop_follows_torch_on_the_same_gradients(options, dtype, rtol):
+    # The same parameters and the same gradients each step: only the update rule can differ.
+    # Gradient entries span several scales, and one stays 0: its denominator is eps alone.
+    rng = np.random.default_rng(1)
+    start = [rng.standard_normal(shape).astype(dtype) for shape in [(4, 3), (3,)]]
+    ours = [cg.tensor(a.copy(), requires_grad=True, dtype=dtype) for a in start]
+    theirs = [torch.tensor(a.copy(), requires_grad=True) for a in start]
+    opt = cg.optim.RMSprop(ours, **options)
+    ref_opt = torch.optim.RMSprop(theirs, **options)
+    for _ in range(6):
+        for mine, twin in zip(ours, theirs, strict=True):
+            grad = rng.standard_normal(mine.shape) * 10.0 ** rng.integers(-3, 2, mine.shape)
+            grad = grad.astype(dtype)
+            grad.flat[0] = 0
+            mine.grad, twin.grad = grad.copy(), torch.from_numpy(grad.copy())
+        opt.step()
+        ref_opt.step()
+        for mine, twin in zip(ours, theirs, strict=True):
+            assert mine.data.dtype == dtype
+            np.testing.assert_allclose(mine.data, twin.detach().numpy(), rtol=rtol, atol=rtol)
+    assert not np.allclose(ours[0].data, start[0])  # it did move
+
+
 def test_optimizers_skip_parameters_without_gradient_and_zero_grad():
     a, b = cg.tensor([1.0], requires_grad=True), cg.tensor([2.0], requires_grad=True)
-    for opt in (cg.optim.SGD([a, b], lr=0.5, momentum=0.9), cg.optim.Adam([a, b])):
+    for opt in (
+        cg.optim.SGD([a, b], lr=0.5, momentum=0.9),
+        cg.optim.Adam([a, b]),
+        cg.optim.RMSprop([a, b], momentum=0.9, centered=True),
+    ):
         (a * 3).sum().backward()
         opt.step()
         assert b.data[0] == 2.0 and a.data[0] < 1.0

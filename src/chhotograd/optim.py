@@ -1,4 +1,5 @@
-"""Optimizers, with exactly PyTorch's update rules (``torch.optim.SGD`` and ``torch.optim.Adam``).
+"""Optimizers, with exactly PyTorch's update rules (``torch.optim.SGD``, ``torch.optim.Adam`` and
+``torch.optim.RMSprop``).
 
 An optimizer updates ``p.data`` in place from ``p.grad``; it records no graph. Parameters whose
 ``grad`` is None are skipped, as in PyTorch.
@@ -14,7 +15,7 @@ import numpy as np
 
 from .engine import Tensor
 
-__all__ = ["SGD", "Adam", "Optimizer"]
+__all__ = ["SGD", "Adam", "RMSprop", "Optimizer"]
 
 
 class Optimizer:
@@ -141,6 +142,68 @@ class Adam(Optimizer):
             step_size = self.lr / (1 - beta1**t)
             denom = np.sqrt(v) / math.sqrt(1 - beta2**t) + self.eps
             p.data -= step_size * (m / denom)
+
+
+class RMSprop(Optimizer):
+    """RMSprop (Hinton), with optional momentum, centering and L2 weight decay, as PyTorch's.
+
+    g = grad + weight_decay·p;  v = α·v + (1-α)·g²;  d = sqrt(v) + eps (sqrt(v - ḡ²) + eps when
+    centered, ḡ += (1-α)(g - ḡ));  p -= lr·g/d, or b = momentum·b + g/d and p -= lr·b
+    """
+
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+    ):
+        _check("RMSprop", "learning rate", lr, _UPHILL)
+        if not (_is_number(alpha) and 0 <= alpha < 1):
+            raise ValueError(
+                f"RMSprop: invalid alpha {alpha!r}: it must be in [0, 1) (with 1 the average of "
+                f"squared gradients never moves from 0)"
+            )
+        if not (_is_number(eps) and eps > 0):
+            raise ValueError(
+                f"RMSprop: invalid epsilon value {eps!r}: it must be a number > 0 (it keeps the "
+                f"division away from zero: with 0, an entry whose gradient is 0 becomes 0/0 = nan)"
+            )
+        _check("RMSprop", "weight_decay", weight_decay)
+        _check("RMSprop", "momentum", momentum)
+        if not isinstance(centered, bool | np.bool_):
+            raise TypeError(f"RMSprop: centered must be True or False, not {centered!r}")
+        super().__init__(params)
+        self.lr, self.alpha, self.eps = lr, alpha, eps
+        self.weight_decay, self.momentum, self.centered = weight_decay, momentum, bool(centered)
+        self.square_avg: list[np.ndarray | None] = [None] * len(self.params)
+        self.grad_avg: list[np.ndarray | None] = [None] * len(self.params)
+        self.buffers: list[np.ndarray | None] = [None] * len(self.params)
+
+    def step(self) -> None:
+        alpha = self.alpha
+        for i, p, g in self._gradients():
+            if self.square_avg[i] is None:
+                self.square_avg[i] = np.zeros_like(p.data)
+                self.grad_avg[i] = np.zeros_like(p.data) if self.centered else None
+                self.buffers[i] = np.zeros_like(p.data) if self.momentum else None
+            v = self.square_avg[i]
+            v *= alpha
+            v += (1 - alpha) * (g * g)  # running mean of squared gradients
+            if self.centered:  # subtract the squared running mean: a running variance
+                self.grad_avg[i] += (1 - alpha) * (g - self.grad_avg[i])
+                denom = np.sqrt(v - self.grad_avg[i] * self.grad_avg[i]) + self.eps
+            else:
+                denom = np.sqrt(v) + self.eps
+            if self.momentum:
+                self.buffers[i] *= self.momentum
+                self.buffers[i] += g / denom
+                p.data -= self.lr * self.buffers[i]
+            else:
+                p.data -= self.lr * (g / denom)
 
 
 _UPHILL = " (with a negative one, each step would climb the loss instead of descending)"
