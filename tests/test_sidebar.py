@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import re
 import shutil
 import subprocess
 import sys
@@ -180,3 +181,37 @@ def test_sidebar_in_the_browser_holds_one_language(site, tmp_path):
                 assert title not in text, f"{page}: the browser's sidebar shows {title!r}"
     finally:
         httpd.shutdown()
+
+
+def test_the_sitemap_lists_every_page_after_an_incremental_build(tmp_path, monkeypatch):
+    """sphinx-sitemap lists only the pages a build writes; the course's extension completes it,
+    so a rebuild after editing one chapter still publishes every page."""
+    sitemap_config = (
+        "    - sphinx_sitemap\n"
+        "  config:\n"
+        '    html_baseurl: "https://example.org/course/"\n'
+        '    sitemap_url_scheme: "{{link}}"\n'
+        '    sitemap_excludes: ["search.html", "genindex.html"]\n'
+    )
+    monkeypatch.setattr(sys.modules[__name__], "CONFIG", CONFIG + sitemap_config)
+    write_book(tmp_path)
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+
+    def build_and_read() -> set[str]:
+        result = subprocess.run(
+            [str(jupyter_book), "build", str(tmp_path), "-W", "-n", "--keep-going"],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+        sitemap = (tmp_path / "_build" / "html" / "sitemap.xml").read_text(encoding="utf-8")
+        return set(re.findall(r"<loc>https://example.org/course/([^<]+)</loc>", sitemap))
+
+    every_page = {"index.html"} | {
+        f"chapters/{lang}/{name}.html" for lang in TITLES for name in TITLES[lang]
+    }
+    assert build_and_read() == every_page
+    page = tmp_path / "chapters" / "bn" / "02-second.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\nএকটি নতুন বাক্য।\n", encoding="utf-8")
+    assert build_and_read() == every_page

@@ -244,6 +244,30 @@ def one_language_navigation(
             context[key] = None
 
 
+def complete_sitemap(app: Sphinx, exception) -> None:
+    """Every page in the sitemap, also after an incremental build.
+
+    sphinx-sitemap lists the pages written in this build only, so a rebuild that rewrites two
+    chapters would publish a sitemap of two pages. Before it writes the file (build-finished, at a
+    higher priority), the links it collected are completed with every document of the project.
+    """
+    links = getattr(app, "sitemap_links", None)
+    if exception is not None or links is None or app.builder.format != "html":
+        return
+    from sphinx_sitemap import is_excluded
+
+    found: dict[str, object] = {}
+    while not links.empty():
+        link, last_updated = links.get_nowait()
+        found[link] = last_updated
+    for docname in sorted(app.env.found_docs):
+        link = app.builder.get_target_uri(docname)
+        if link not in found and not is_excluded(link, app.config.sitemap_excludes):
+            found[link] = None
+    for link in sorted(found):
+        links.put((link, found[link]))
+
+
 def add_static_paths(app: Sphinx) -> None:
     for folder in (PACKAGE_DIR / "static", PACKAGE_DIR.parent / "fonts"):
         path = str(folder)
@@ -272,5 +296,6 @@ def setup(app: Sphinx) -> dict:
     app.connect("html-page-context", mark_language, priority=450)
     # After the theme has put its navigation functions in the page's context (priority 500).
     app.connect("html-page-context", one_language_navigation, priority=600)
+    app.connect("build-finished", complete_sitemap, priority=400)  # before sphinx-sitemap's
     app.add_css_file("course.css")
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
