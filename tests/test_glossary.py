@@ -99,21 +99,25 @@ def test_bengali_definitions_use_the_glossary_terms(entries):
     assert not findings, "\n".join(map(str, findings))
 
 
-def test_validation_rejects_duplicates_and_a_chosen_term_listed_as_rejected():
-    def entry(ident, en, bn, rejected=()):
-        return {
-            "id": ident,
-            "en": en,
-            "bn": bn,
-            "def": {"en": "x", "bn": "ক"},
-            "variants": list(rejected),
-            "calques": [],
-        }
+def raw_entry(ident="a", en="a", bn="ক", **fields) -> dict:
+    """A glossary entry as glossary.yml holds it, with every required field; ``fields`` add or
+    replace fields."""
+    entry = {
+        "id": ident,
+        "en": en,
+        "bn": bn,
+        "def": {"en": "x", "bn": "ক"},
+        "variants": [],
+        "calques": [],
+    }
+    return {**entry, **fields}
 
+
+def test_validation_rejects_duplicates_and_a_chosen_term_listed_as_rejected():
     data = [
-        entry("loss", "loss", "লস", ["লোস"]),
-        entry("loss-again", "Loss", "লস২"),
-        entry("gain", "gain", "লোস"),
+        raw_entry("loss", "loss", "লস", variants=["লোস"]),
+        raw_entry("loss-again", "Loss", "লস২"),
+        raw_entry("gain", "gain", "লোস"),
     ]
     with pytest.raises(GlossaryError) as error:
         glossary.parse_glossary(data)
@@ -123,24 +127,12 @@ def test_validation_rejects_duplicates_and_a_chosen_term_listed_as_rejected():
 
 
 def test_validation_names_missing_fields():
+    no_calques = raw_entry()
+    del no_calques["calques"]
     with pytest.raises(GlossaryError, match=r"field 'calques' is missing"):
-        glossary.parse_glossary(
-            [{"id": "a", "en": "a", "bn": "ক", "def": {"en": "x", "bn": "ক"}, "variants": []}]
-        )
+        glossary.parse_glossary([no_calques])
     with pytest.raises(GlossaryError, match=r"'reason' needs an 'en' and a 'bn' line"):
-        glossary.parse_glossary(
-            [
-                {
-                    "id": "a",
-                    "en": "a",
-                    "bn": "ক",
-                    "def": {"en": "x", "bn": "ক"},
-                    "variants": [],
-                    "calques": [],
-                    "rule": 2,
-                }
-            ]
-        )
+        glossary.parse_glossary([raw_entry(rule=2)])
 
 
 def test_the_calques_of_the_terminology_policy_are_all_rejected(entries):
@@ -337,25 +329,14 @@ def test_the_fixed_sense_is_found_when_the_code_is_not_right_before_it(entries):
 
 
 def test_a_sense_needs_after_and_only_a_sense_takes_it():
-    def entry(**extra):
-        return {
-            "id": "a",
-            "en": "a",
-            "bn": "ক",
-            "def": {"en": "x", "bn": "ক"},
-            "variants": [],
-            "calques": [],
-            **extra,
-        }
-
     with pytest.raises(GlossaryError, match=r"sense 'খ' needs 'after'"):
-        glossary.parse_glossary([entry(senses=[{"term": "খ", "en": "y", "bn": "য"}])])
+        glossary.parse_glossary([raw_entry(senses=[{"term": "খ", "en": "y", "bn": "য"}])])
     with pytest.raises(GlossaryError, match=r"only a sense takes 'after' \(synonym 'খ'\)"):
         glossary.parse_glossary(
-            [entry(synonyms=[{"term": "খ", "en": "y", "bn": "য", "after": ["`"]}])]
+            [raw_entry(synonyms=[{"term": "খ", "en": "y", "bn": "য", "after": ["`"]}])]
         )
     with pytest.raises(GlossaryError, match=r"synonym 'খ' needs why in 'en' and 'bn'"):
-        glossary.parse_glossary([entry(synonyms=[{"term": "খ", "en": "y"}])])
+        glossary.parse_glossary([raw_entry(synonyms=[{"term": "খ", "en": "y"}])])
 
 
 def test_the_command_line_check_fails_on_each_kind_of_drift(tmp_path):

@@ -45,8 +45,8 @@ sphinx:
 """
 
 
-def write_book(root: Path) -> None:
-    (root / "_config.yml").write_text(CONFIG.format(title=LANDING_TITLE), encoding="utf-8")
+def write_book(root: Path, config: str = CONFIG) -> None:
+    (root / "_config.yml").write_text(config.format(title=LANDING_TITLE), encoding="utf-8")
     toc = ["format: jb-book", "root: index", "parts:"]
     for lang in ("bn", "en"):
         toc += [f'  - caption: "{CAPTIONS[lang]}"', "    chapters:"]
@@ -60,10 +60,8 @@ def write_book(root: Path) -> None:
     (root / "index.md").write_text(f"# {LANDING_TITLE}\n\nWelcome.\n", encoding="utf-8")
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("tiny-book")
-    write_book(root)
+def build_book(root: Path) -> Path:
+    """`jupyter-book build -W` on the book in ``root``; its HTML folder."""
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     result = subprocess.run(
         [str(jupyter_book), "build", str(root), "-W", "-n", "--keep-going"],
@@ -73,6 +71,13 @@ def site(tmp_path_factory) -> Path:
     )
     assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
     return root / "_build" / "html"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("tiny-book")
+    write_book(root)
+    return build_book(root)
 
 
 def soup_of(site: Path, page: str) -> BeautifulSoup:
@@ -183,7 +188,7 @@ def test_sidebar_in_the_browser_holds_one_language(site, tmp_path):
         httpd.shutdown()
 
 
-def test_the_sitemap_lists_every_page_after_an_incremental_build(tmp_path, monkeypatch):
+def test_the_sitemap_lists_every_page_after_an_incremental_build(tmp_path):
     """sphinx-sitemap lists only the pages a build writes; the course's extension completes it,
     so a rebuild after editing one chapter still publishes every page."""
     sitemap_config = (
@@ -193,19 +198,10 @@ def test_the_sitemap_lists_every_page_after_an_incremental_build(tmp_path, monke
         '    sitemap_url_scheme: "{{link}}"\n'
         '    sitemap_excludes: ["search.html", "genindex.html"]\n'
     )
-    monkeypatch.setattr(sys.modules[__name__], "CONFIG", CONFIG + sitemap_config)
-    write_book(tmp_path)
-    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    write_book(tmp_path, CONFIG + sitemap_config)
 
     def build_and_read() -> set[str]:
-        result = subprocess.run(
-            [str(jupyter_book), "build", str(tmp_path), "-W", "-n", "--keep-going"],
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
-        sitemap = (tmp_path / "_build" / "html" / "sitemap.xml").read_text(encoding="utf-8")
+        sitemap = (build_book(tmp_path) / "sitemap.xml").read_text(encoding="utf-8")
         return set(re.findall(r"<loc>https://example.org/course/([^<]+)</loc>", sitemap))
 
     every_page = {"index.html"} | {
