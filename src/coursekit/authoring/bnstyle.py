@@ -179,7 +179,7 @@ def check_text(text: str, path: str = "<text>") -> list[Problem]:
                     "two glosses in a row",
                 )
         for match in _ENGLISH_RE.finditer(line):
-            if _paren_depths(line)[match.start()] == 0:
+            if depths[match.start()] == 0:
                 word = match.group(0)
                 add(
                     line_no,

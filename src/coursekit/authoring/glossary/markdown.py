@@ -149,15 +149,10 @@ def prose_only(text: str, code_mark: bool = False) -> str:
         elif refs_level is not None:
             line = _QUOTED_TITLE_RE.sub(lambda m: _blank(m.group(0)), line)
         out.append(line)
-    prose = _INLINE_RE.sub(_blank_inline, "\n".join(out))
-    if code_mark:
-        for match in _INLINE_RE.finditer("\n".join(out)):
-            if match["code"] is not None or match["name"] in _CODE_ROLES:
-                prose = prose[: match.start()] + "`" + prose[match.start() + 1 :]
-    return prose
+    return _INLINE_RE.sub(lambda m: _blank_inline(m, code_mark), "\n".join(out))
 
 
-def _blank_inline(match: re.Match) -> str:
+def _blank_inline(match: re.Match, code_mark: bool = False) -> str:
     if match["role"] is not None and match["name"] not in _CODE_ROLES:
         # Keep the text a reader sees ({ref}`shown text <target>`), blank the markup.
         body = match["rbody"]
@@ -165,7 +160,10 @@ def _blank_inline(match: re.Match) -> str:
         start = match.start("rbody") - match.start()
         whole = match.group(0)
         return _blank(whole[:start]) + shown + _blank(whole[start + len(shown) :])
-    return _blank(match.group(0))
+    blanked = _blank(match.group(0))
+    if code_mark and (match["code"] is not None or match["role"] is not None):
+        return "`" + blanked[1:]  # inline code, or a code role: mark where it stood
+    return blanked
 
 
 def scan_text(text: str, entries: list[Entry], path: str = "<text>") -> list[Finding]:
