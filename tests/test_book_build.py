@@ -12,13 +12,10 @@ skipped, saying so.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import re
 import shutil
 import subprocess
 import tempfile
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
@@ -27,7 +24,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from coursekit.authoring import book
-from coursekit.authoring.chromium import HEADLESS_FLAGS
+from coursekit.authoring.chromium import HEADLESS_FLAGS, serve
 
 # Every test that needs the built site lives in this module, so that one test worker builds
 # the book once (the Makefile distributes tests by file).
@@ -127,19 +124,10 @@ RAW_MYST = re.compile(r"```\{|:::\{|\{code-cell\}|\{doc\}`|\{ref\}`|\{math\}`")
 SKIP_PAGES = {"genindex.html", "search.html"}
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def server(built_site):
-    handler = functools.partial(QuietHandler, directory=str(built_site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
+    with serve(built_site) as base:
+        yield base
 
 
 def chromium(args: list[str], tmp: Path) -> str:

@@ -10,14 +10,11 @@ tests/test_book_build.py.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import re
 import shutil
 import subprocess
 import sys
-import threading
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +23,7 @@ from urllib.parse import quote, urljoin, urlparse
 import pytest
 from bs4 import BeautifulSoup
 
-from coursekit.authoring.chromium import HEADLESS_FLAGS
+from coursekit.authoring.chromium import dump_dom, serve
 from coursekit.authoring.search import SearchBengaliEnglish
 
 # --- The splitter and the stemmer ----------------------------------------------------------
@@ -202,25 +199,11 @@ def build_book(folder: Path) -> Path:
 
 # The checks, shared with tests/test_book_build.py. ------------------------------------------
 
-CHROMIUM_FLAGS = [*HEADLESS_FLAGS, "--virtual-time-budget=20000"]
 
 needs_chromium = pytest.mark.skipif(
     shutil.which("chromium") is None,
     reason="Chromium is not installed (Debian: apt-get install chromium); .ci/run installs it",
 )
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
-def serve(folder: Path):
-    """Serve ``folder`` on localhost; returns (base address, server to shut down)."""
-    handler = functools.partial(_QuietHandler, directory=str(folder))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{httpd.server_address[1]}/", httpd
 
 
 @dataclass
@@ -233,12 +216,7 @@ class Result:
 def search(base: str, term: str, profile: Path) -> list[Result]:
     """Search the site served at ``base`` for ``term`` in headless Chromium: the results."""
     url = f"{base}search.html?q={quote(term)}"
-    dom = subprocess.run(
-        ["chromium", *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom", url],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    ).stdout
+    dom = dump_dom(url, profile, budget_ms=20000)
     soup = BeautifulSoup(dom, "html.parser")
     status = soup.select_one("#search-results .search-summary")
     assert status is not None and status.get_text(strip=True), f"no search ran for {term}"
@@ -313,9 +291,8 @@ def tiny_site(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def tiny_server(tiny_site):
-    base, httpd = serve(tiny_site)
-    yield base
-    httpd.shutdown()
+    with serve(tiny_site) as base:
+        yield base
 
 
 def test_the_tiny_book_uses_the_course_search(tiny_site):
@@ -357,11 +334,8 @@ def default_site(tmp_path_factory) -> Path:
 @needs_chromium
 @pytest.mark.parametrize("term", ["গ্রেডিয়েন্ট", "জ্যাকোবিয়ান"])
 def test_the_checks_fail_with_sphinx_default_splitter(default_site, tmp_path, term):
-    base, httpd = serve(default_site)
-    try:
+    with serve(default_site) as base:
         results = search(base, term, tmp_path)
-    finally:
-        httpd.shutdown()
     problems = search_problems(default_site, term, results)
     assert any("does not contain" in p for p in problems), problems
     assert any("shorter than the word" in p for p in problems), problems

@@ -9,19 +9,16 @@ headless Chromium (skipped without the Debian package ``chromium``).
 
 from __future__ import annotations
 
-import functools
-import http.server
 import re
 import shutil
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 
-from coursekit.authoring.chromium import HEADLESS_FLAGS
+from coursekit.authoring.chromium import dump_dom, serve
 
 TITLES = {
     "bn": {"01-first": "১. প্রথম অধ্যায়: গ্রেডিয়েন্ট", "02-second": "২. দ্বিতীয় অধ্যায়: টেনসর"},
@@ -155,37 +152,18 @@ def test_next_and_previous_links_stay_in_the_language(site):
 
 # --- In a browser ---------------------------------------------------------------------------
 
-CHROMIUM_FLAGS = [*HEADLESS_FLAGS, "--virtual-time-budget=5000"]
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="Chromium is not installed")
 def test_sidebar_in_the_browser_holds_one_language(site, tmp_path):
-    handler = functools.partial(QuietHandler, directory=str(site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        base = f"http://127.0.0.1:{httpd.server_address[1]}/"
+    with serve(site) as base:
         for lang in ("bn", "en"):
             page = chapter_pages(lang)[1]
-            dom = subprocess.run(
-                ["chromium", *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / lang}"]
-                + ["--dump-dom", base + page],
-                capture_output=True,
-                text=True,
-                timeout=120,
-            ).stdout
+            dom = dump_dom(base + page, tmp_path / lang, budget_ms=5000)
             soup = BeautifulSoup(dom, "html.parser")
             text = " ".join(nav.get_text(" ") for nav in soup.select("nav.bd-docs-nav"))
             assert TITLES[lang]["01-first"] in text, f"{page}: Chromium shows no sidebar"
             for title in TITLES[OTHER[lang]].values():
                 assert title not in text, f"{page}: the browser's sidebar shows {title!r}"
-    finally:
-        httpd.shutdown()
 
 
 def test_the_sitemap_lists_every_page_after_an_incremental_build(tmp_path):

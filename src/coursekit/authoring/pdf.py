@@ -14,18 +14,13 @@ file is written, whole, to ``_build/pdf/deep-learning-<lang>.pdf``; a copy goes 
 
 from __future__ import annotations
 
-import functools
 import html
-import http.server
 import posixpath
 import re
 import shutil
 import subprocess
 import tempfile
-import threading
 import unicodedata
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -36,7 +31,7 @@ from bs4 import BeautifulSoup, Tag
 from ..files import atomic_path
 from ..lang import LANGS, Messages, check_lang
 from .book import BookError
-from .chromium import HEADLESS_FLAGS
+from .chromium import HEADLESS_FLAGS, serve
 
 PDF_NAME = "deep-learning-{lang}.pdf"
 """The file name of each language's PDF, in ``_build/pdf`` and in the site's ``pdf/`` folder."""
@@ -319,42 +314,6 @@ def assemble(site: Path, toc_file: Path, lang: str) -> tuple[str, list[Page]]:
 # --- Printing ----------------------------------------------------------------------------------
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    extra: dict[str, bytes] = {}
-
-    def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
-        body = self.extra.get(urlsplit(self.path).path)
-        if body is None:
-            super().do_GET()
-            return
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args) -> None:
-        pass
-
-
-@contextmanager
-def serve(site: Path, extra: dict[str, str]) -> Iterator[str]:
-    """Serve ``site`` on localhost, plus ``extra`` pages (path -> HTML); yield the base URL."""
-    handler = type(
-        "Handler", (_QuietHandler,), {"extra": {k: v.encode() for k, v in extra.items()}}
-    )
-    httpd = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(handler, directory=str(site))
-    )
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-
-
 def chromium_path() -> str:
     found = shutil.which("chromium") or shutil.which("chromium-browser")
     if found is None:
@@ -447,7 +406,7 @@ def build_pdf(site: Path, toc_file: Path, lang: str, out: Path) -> Result:
     page_html, pages = assemble(site, toc_file, lang)
     name = f"/coursekit-print-{lang}.html"
     with serve(site, {name: page_html}) as base, atomic_path(out) as tmp:
-        print_to_pdf(base + name, tmp)
+        print_to_pdf(base + name.lstrip("/"), tmp)
         check_pdf(tmp, [page.title for page in pages])
         count = page_count(tmp)
         size = tmp.stat().st_size
