@@ -270,3 +270,110 @@ def test_numpy_reference_matches_chhotograd():
     np.testing.assert_allclose(
         ch06.cnn_logits(state, images), model(cg.tensor(images)).data, rtol=1e-12, atol=1e-14
     )
+
+
+# Exercise 4: conv_weight_grad(x, grad_out, kernel_size) ------------------------------------------
+
+
+def windows_of(x, kh, kw):
+    """Every kh×kw window of x (N, C, H, W), as (N, C, Ho, Wo, kh, kw)."""
+    return np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(2, 3))
+
+
+def conv_weight_grad_im2col(x, grad_out, kernel_size):
+    # The chapter's route: unfold the windows into columns, then G · colsᵀ.
+    kh, kw = kernel_size
+    n, o, ho, wo = grad_out.shape
+    c = x.shape[1]
+    cols = windows_of(x, kh, kw).transpose(1, 4, 5, 0, 2, 3).reshape(c * kh * kw, n * ho * wo)
+    g = grad_out.transpose(1, 0, 2, 3).reshape(o, n * ho * wo)
+    return (g @ cols.T).reshape(o, c, kh, kw)
+
+
+def conv_weight_grad_by_kernel_position(x, grad_out, kernel_size):
+    # Another correct form: one einsum per kernel position, returned as a torch tensor.
+    kh, kw = kernel_size
+    ho, wo = grad_out.shape[2:]
+    grad = np.zeros((grad_out.shape[1], x.shape[1], kh, kw))
+    for a in range(kh):
+        for b in range(kw):
+            grad[:, :, a, b] = np.einsum("noij,ncij->oc", grad_out, x[:, :, a : a + ho, b : b + wo])
+    return torch.from_numpy(grad)
+
+
+def conv_weight_grad_axes_swapped(x, grad_out, kernel_size):
+    return conv_weight_grad_im2col(x, grad_out, kernel_size).transpose(1, 0, 2, 3)
+
+
+def conv_weight_grad_first_image_only(x, grad_out, kernel_size):
+    # Forgets the sum over the images: keeps the first one's contribution.
+    return conv_weight_grad_im2col(x[:1], grad_out[:1], kernel_size)
+
+
+def conv_weight_grad_mean(x, grad_out, kernel_size):
+    return conv_weight_grad_im2col(x, grad_out, kernel_size) / len(x)
+
+
+def conv_weight_grad_zeroing_x(x, grad_out, kernel_size):
+    grad = conv_weight_grad_im2col(x, grad_out, kernel_size)
+    x[...] = 0  # changes the caller's array
+    return grad
+
+
+@pytest.mark.parametrize("answer", [conv_weight_grad_im2col, conv_weight_grad_by_kernel_position])
+@pytest.mark.parametrize("lang", ["en", "bn"])
+def test_conv_weight_grad_check_accepts_equivalent_answers(answer, lang, capsys):
+    ch06.check_conv_weight_grad(answer, lang=lang)
+    assert success(lang, "conv_weight_grad") in capsys.readouterr().out
+
+
+def test_conv_weight_grad_check_names_swapped_axes():
+    with pytest.raises(
+        CheckFailed, match=r"expected shape \(4, 3, 3, 3\), got \(3, 4, 3, 3\)\. The first two axes"
+    ):
+        ch06.check_conv_weight_grad(conv_weight_grad_axes_swapped, lang="en")
+    with pytest.raises(CheckFailed, match="অক্ষ অদলবদল"):
+        ch06.check_conv_weight_grad(conv_weight_grad_axes_swapped, lang="bn")
+
+
+def test_conv_weight_grad_check_catches_a_forgotten_sum_over_the_images():
+    with pytest.raises(
+        CheckFailed,
+        match=r"grad_out of shape \(2, 4, 3, 4\), kernel_size=\(3, 3\)»: wrong value at index .*"
+        r"the image x\[0\] alone",
+    ):
+        ch06.check_conv_weight_grad(conv_weight_grad_first_image_only, lang="en")
+    with pytest.raises(CheckFailed, match=r"মান ভুল.*x\[0\] ছবিটির অবদান"):
+        ch06.check_conv_weight_grad(conv_weight_grad_first_image_only, lang="bn")
+
+
+def test_conv_weight_grad_check_wants_the_sum_not_the_mean():
+    with pytest.raises(CheckFailed, match="wrong value at index .*sum, not their mean"):
+        ch06.check_conv_weight_grad(conv_weight_grad_mean, lang="en")
+
+
+def test_conv_weight_grad_check_refuses_an_answer_that_changes_x():
+    with pytest.raises(CheckFailed, match=r"changed its input x in place"):
+        ch06.check_conv_weight_grad(conv_weight_grad_zeroing_x, lang="en")
+
+
+@pytest.mark.parametrize("lang", ["en", "bn"])
+def test_conv_weight_grad_check_reports_a_stub(lang):
+    def not_yet(x, grad_out, kernel_size):
+        stub(lang)
+
+    with pytest.raises(CheckFailed, match=re.escape(unanswered(lang))):
+        ch06.check_conv_weight_grad(not_yet, lang=lang)
+
+
+def test_conv_weight_reference_matches_chhotograd():
+    # The checker's expected answer, summed over the images, is chhotograd's weight gradient too.
+    import chhotograd as cg
+
+    rng = np.random.default_rng(3)
+    x, grad_out = rng.normal(size=(3, 2, 6, 5)), rng.normal(size=(3, 4, 4, 3))
+    weight = cg.tensor(np.zeros((4, 2, 3, 3)), requires_grad=True)
+    cg.functional.conv2d(cg.tensor(x), weight).backward(grad_out)
+    np.testing.assert_allclose(
+        ch06.conv_weight_gradients(x, grad_out, (3, 3)).sum(axis=0), weight.grad, rtol=1e-12
+    )

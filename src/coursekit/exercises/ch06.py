@@ -1,8 +1,10 @@
-"""Checks for chapter 6: training with chhotograd (confusion matrix, Adam, a PyTorch twin).
+"""Checks for chapter 6: training with chhotograd (confusion matrix, Adam, a PyTorch twin, the
+gradient of a convolution's weights).
 
 Every expected value is computed here by another route than the student's: counting with
-``np.bincount`` for exercise 1, ``torch.optim.Adam`` itself for exercise 2, and a forward pass of
-the chapter's CNN written with NumPy alone for exercise 3.
+``np.bincount`` for exercise 1, ``torch.optim.Adam`` itself for exercise 2, a forward pass of
+the chapter's CNN written with NumPy alone for exercise 3, and PyTorch's autograd through
+``torch.nn.functional.conv2d`` for exercise 4.
 """
 
 from __future__ import annotations
@@ -26,6 +28,18 @@ _text = Messages(
             "adam_step": "{run}, step t={t}",
             "state": "a state dict of random weights",
             "cnn_inputs": ("40 digits", "8 noise images"),
+            "conv_case": "x of shape {x}, grad_out of shape {g}, kernel_size={k}",
+            "swapped": (
+                " The first two axes look swapped: dL/dW has the shape of W, (O, C, kh, kw), with"
+                " O = grad_out.shape[1] and C = x.shape[1]."
+            ),
+            "one_image": (
+                " Your answer is the contribution of the image x[{i}] alone: add up the"
+                " contributions of all N images."
+            ),
+            "mean_images": (
+                " Your answer is the mean over the N images: dL/dW is their sum, not their mean."
+            ),
         },
         "bn": {
             "returned": "ফেরত দেওয়া {part}: {detail}",
@@ -38,6 +52,13 @@ _text = Messages(
             "adam_step": "{run}, ধাপ t={t}",
             "state": "এলোমেলো ওয়েটের একটি state dict",
             "cnn_inputs": ("৪০টি অঙ্কের ছবি", "৮টি নয়েজ-ছবি"),
+            "conv_case": "x-এর আকৃতি {x}, grad_out-এর আকৃতি {g}, kernel_size={k}",
+            "swapped": (
+                " প্রথম দুটি অক্ষ অদলবদল হয়ে গেছে মনে হচ্ছে: dL/dW-এর আকৃতি W-এরই আকৃতি,"
+                " (O, C, kh, kw), যেখানে O = grad_out.shape[1] আর C = x.shape[1]।"
+            ),
+            "one_image": " আপনার উত্তর শুধু x[{i}] ছবিটির অবদান: N-টি ছবির সবগুলোর অবদান যোগ করুন।",
+            "mean_images": " আপনার উত্তর N-টি ছবির গড়: dL/dW হলো তাদের যোগফল, গড় নয়।",
         },
     }
 )
@@ -215,11 +236,83 @@ def check_torch_cnn(fn, lang: str = "en") -> None:
     passed(lang, name)
 
 
+# Exercise 4 ------------------------------------------------------------------------------------
+
+# (N, C, H, W, O, kh, kw): one image and channel as in the chapter's picture, then several
+# images, channels and kernels, a kernel that is not square, and a large kernel.
+_CONV_SHAPES = [
+    (1, 1, 4, 4, 1, 3, 3),
+    (2, 3, 5, 6, 4, 3, 3),
+    (3, 2, 6, 5, 2, 2, 3),
+    (4, 1, 7, 7, 3, 5, 5),
+]
+
+
+def conv_weight_gradients(x: np.ndarray, grad_out: np.ndarray, kernel_size) -> np.ndarray:
+    """dL/dW (N, O, C, kh, kw), one gradient per image, of a convolution with stride 1 and no
+    padding whose output has the gradient ``grad_out`` (N, O, Ho, Wo), by PyTorch's autograd.
+    The weights' values do not matter: the output is linear in them."""
+    import torch
+
+    n, c = x.shape[:2]
+    o = grad_out.shape[1]
+    per_image = []
+    for i in range(n):
+        weight = torch.zeros((o, c, *kernel_size), dtype=torch.float64, requires_grad=True)
+        out = torch.nn.functional.conv2d(torch.from_numpy(x[i : i + 1]), weight)
+        out.backward(torch.from_numpy(grad_out[i : i + 1]))
+        per_image.append(weight.grad.numpy())
+    return np.stack(per_image)
+
+
+def _conv_hint(got, contributions: np.ndarray, *, lang: str) -> str:
+    """Why a wrong dL/dW may be wrong: O and C swapped, one image only, or the mean over the
+    images instead of their sum; else ""."""
+    arr, problem = read_answer(got, lang=lang)
+    if problem is not None:
+        return ""
+    n, o, c = contributions.shape[:3]
+    if o != c and arr.shape == (c, o, *contributions.shape[3:]):
+        return _text(lang, "swapped")
+    if arr.shape != contributions.shape[1:] or n == 1:
+        return ""
+    for i, one in enumerate(contributions):
+        if np.allclose(arr, one, rtol=1e-7, atol=1e-10):
+            return _text(lang, "one_image", i=i)
+    if np.allclose(arr * n, contributions.sum(axis=0), rtol=1e-7, atol=1e-10):
+        return _text(lang, "mean_images")
+    return ""
+
+
+def check_conv_weight_grad(fn, lang: str = "en") -> None:
+    """Exercise 4: fn(x, grad_out, kernel_size) -> dL/dW (O, C, kh, kw) of a convolution with
+    stride 1 and no padding, compared with PyTorch's autograd on inputs of several shapes."""
+    name = "conv_weight_grad"
+    rng = np.random.default_rng(64)
+    for n, c, h, w, o, kh, kw in _CONV_SHAPES:
+        x = rng.normal(size=(n, c, h, w))
+        grad_out = rng.normal(size=(n, o, h - kh + 1, w - kw + 1))
+        kernel_size = (kh, kw)
+        case = _text(lang, "conv_case", x=x.shape, g=grad_out.shape, k=kernel_size)
+        args = (x.copy(), grad_out.copy(), kernel_size)
+        got = call_answer(
+            fn, args, name=name, lang=lang, case=case, read_only={0: "x", 1: "grad_out"}
+        )
+        contributions = conv_weight_gradients(x, grad_out, kernel_size)
+        expected = contributions.sum(axis=0)
+        problem = compare(got, expected, lang=lang, rtol=1e-7, atol=1e-10)
+        if problem is not None:
+            fail(lang, name, problem + _conv_hint(got, contributions, lang=lang), case=case)
+    passed(lang, name)
+
+
 __all__ = [
     "check_adam_update",
     "check_confusion_matrix",
+    "check_conv_weight_grad",
     "check_torch_cnn",
     "cnn_logits",
     "cnn_state",
     "confusion_counts",
+    "conv_weight_gradients",
 ]
