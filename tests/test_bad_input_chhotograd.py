@@ -3,6 +3,7 @@ refuses too, or silently computes something else), and each edge case PyTorch co
 PyTorch's values, gradients and dtypes. Grouped by kind; the last group pins messages that were
 already clear."""
 
+import re
 import warnings
 
 import numpy as np
@@ -247,8 +248,8 @@ def parameter():
         (
             "Adam",
             {"eps": -1e-8},
-            r"Adam: invalid epsilon value -1e-08: it must be a number >= 0 "
-            r"\(it keeps the division away from zero\)",
+            r"Adam: invalid epsilon value -1e-08: it must be a number > 0 \(it keeps the "
+            r"division away from zero: with 0, an entry whose gradient is 0 becomes 0/0 = nan\)",
         ),
         ("Adam", {"weight_decay": -0.1}, r"Adam: invalid weight_decay -0\.1"),
         (
@@ -298,8 +299,10 @@ def test_adam_refuses_betas_that_are_not_a_pair():
 def test_optimizers_accept_the_boundary_values_torch_accepts():
     ours, theirs = parameter()
     cg.optim.SGD(ours, lr=0, momentum=0, weight_decay=0)
-    cg.optim.Adam(ours, lr=np.float32(0.0), betas=[0, np.float64(0.5)], eps=0)
-    torch.optim.Adam(theirs, lr=0.0, betas=(0.0, 0.5), eps=0)
+    cg.optim.SGD(ours, lr=0, momentum=np.float32(0.5), nesterov=np.True_)
+    torch.optim.SGD(theirs, lr=0, momentum=0.5, nesterov=True)
+    cg.optim.Adam(ours, lr=np.float32(0.0), betas=[0, np.float64(0.5)], eps=np.float32(1e-30))
+    torch.optim.Adam(theirs, lr=0.0, betas=(0.0, 0.5), eps=1e-30)
     cg.optim.RMSprop(ours, lr=0, alpha=np.float32(0), eps=np.float64(1e-30), momentum=0)
     torch.optim.RMSprop(theirs, lr=0, alpha=0.0, eps=1e-30, momentum=0)
 
@@ -326,6 +329,52 @@ def test_rmsprop_refuses_what_would_stall_or_divide_by_zero(options, error, mess
     # eps = 0 (0/0 for any entry whose gradient is 0) through.
     with pytest.raises(error, match=message):
         cg.optim.RMSprop(parameter()[0], **options)
+
+
+@pytest.mark.parametrize("name", ["Adam", "RMSprop"])
+@pytest.mark.parametrize("eps", [0, 0.0, np.float32(0)])
+def test_adam_and_rmsprop_refuse_eps_0_which_turns_a_zero_gradient_into_nan(name, eps):
+    # One rule for both: the step divides by sqrt(v) + eps, and v stays 0 for an entry whose
+    # gradient has always been 0. PyTorch lets eps = 0 through, and its step is then 0/0 = nan.
+    with pytest.raises(
+        ValueError,
+        match=rf"{name}: invalid epsilon value {re.escape(repr(eps))}: it must be a number > 0 "
+        r"\(it keeps the division away from zero: with 0, an entry whose gradient is 0 becomes "
+        r"0/0 = nan\)$",
+    ):
+        getattr(cg.optim, name)(parameter()[0], eps=eps)
+    theirs = torch.tensor([1.0, 1.0], requires_grad=True)
+    torch_opt = getattr(torch.optim, name)([theirs], eps=eps)
+    theirs.grad = torch.tensor([0.0, 1.0])
+    torch_opt.step()
+    assert theirs[0].isnan() and not theirs[1].isnan()
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [
+        (
+            {"nesterov": True},
+            ValueError,
+            r"SGD: Nesterov momentum requires a momentum > 0, not 0\.0 \(its step looks ahead "
+            r"along the momentum buffer; without one it would be plain SGD\)$",
+        ),
+        ({"momentum": 0, "nesterov": True}, ValueError, r"requires a momentum > 0, not 0 "),
+        (
+            {"momentum": 0.9, "nesterov": 1},
+            TypeError,
+            r"SGD: nesterov must be True or False, not 1$",
+        ),
+        ({"momentum": 0.9, "nesterov": "yes"}, TypeError, r"nesterov must be True or False"),
+    ],
+)
+def test_sgd_refuses_nesterov_without_momentum(options, error, message):
+    ours, theirs = parameter()
+    with pytest.raises(error, match=message):
+        cg.optim.SGD(ours, lr=0.1, **options)
+    if error is ValueError:  # PyTorch refuses these too (it does not check the type)
+        with pytest.raises(ValueError, match="Nesterov momentum requires a momentum"):
+            torch.optim.SGD(theirs, lr=0.1, **options)
 
 
 @pytest.mark.parametrize(

@@ -235,6 +235,8 @@ def mlp(lib):
         ("SGD", {"lr": 0.1}),
         ("SGD", {"lr": 0.1, "momentum": 0.9}),
         ("SGD", {"lr": 0.05, "momentum": 0.8, "weight_decay": 0.01}),
+        ("SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": True}),
+        ("SGD", {"lr": 0.05, "momentum": 0.5, "weight_decay": 0.01, "nesterov": True}),
         ("Adam", {"lr": 0.01}),
         ("Adam", {"lr": 0.02, "betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 0.1}),
         ("RMSprop", {}),
@@ -273,37 +275,60 @@ RMSPROP_SETTINGS = [
     {"centered": True},
     {"centered": True, "momentum": 0.8, "weight_decay": 0.01, "alpha": 0.95},
 ]
+ADAM_SETTINGS = [
+    {},  # PyTorch's defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-8
+    {"lr": 0.02, "betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 0.1},
+    {"lr": 0.1, "betas": (0.0, 0.5), "eps": 1e-30},  # no averaging of g; eps far below v
+]
+SGD_SETTINGS = [
+    {"lr": 0.1, "momentum": 0.9},
+    {"lr": 0.1, "momentum": 0.9, "nesterov": True},
+    {"lr": 0.03, "momentum": 0.5, "weight_decay": 0.1, "nesterov": True},
+]
+SAME_GRADIENT_SETTINGS = (
+    [("RMSprop", options) for options in RMSPROP_SETTINGS]
+    + [("Adam", options) for options in ADAM_SETTINGS]
+    + [("SGD", options) for options in SGD_SETTINGS]
+)
 
 
-@pytest.mark.parametrize("options", RMSPROP_SETTINGS)
+@pytest.mark.parametrize(("name", "options"), SAME_GRADIENT_SETTINGS)
 @pytest.mark.parametrize(("dtype", "rtol"), [(np.float64, 1e-12), (np.float32, 1e-6)])
-def test_rmsprop_follows_torch_on_the_same_gradients(options, dtype, rtol):
+def test_optimizers_follow_torch_step_by_step_on_the_same_gradients(name, options, dtype, rtol):
     # The same parameters and the same gradients each step: only the update rule can differ.
-    # Gradient entries span several scales, and one stays 0: its denominator is eps alone.
+    # Gradient entries span several scales; one stays exactly 0 (in Adam and RMSprop its
+    # denominator is eps alone, and its step must be 0, not nan), another is 0 every other step.
     rng = np.random.default_rng(1)
     start = [rng.standard_normal(shape).astype(dtype) for shape in [(4, 3), (3,)]]
     ours = [cg.tensor(a.copy(), requires_grad=True, dtype=dtype) for a in start]
     theirs = [torch.tensor(a.copy(), requires_grad=True) for a in start]
-    opt = cg.optim.RMSprop(ours, **options)
-    ref_opt = torch.optim.RMSprop(theirs, **options)
-    for _ in range(6):
+    opt = getattr(cg.optim, name)(ours, **options)
+    ref_opt = getattr(torch.optim, name)(theirs, **options)
+    for step in range(6):
         for mine, twin in zip(ours, theirs, strict=True):
             grad = rng.standard_normal(mine.shape) * 10.0 ** rng.integers(-3, 2, mine.shape)
             grad = grad.astype(dtype)
             grad.flat[0] = 0
+            if step % 2:
+                grad.flat[1] = 0
             mine.grad, twin.grad = grad.copy(), torch.from_numpy(grad.copy())
         opt.step()
         ref_opt.step()
         for mine, twin in zip(ours, theirs, strict=True):
             assert mine.data.dtype == dtype
-            np.testing.assert_allclose(mine.data, twin.detach().numpy(), rtol=rtol, atol=rtol)
+            np.testing.assert_allclose(
+                mine.data, twin.detach().numpy(), rtol=rtol, atol=rtol, err_msg=f"step {step}"
+            )
     assert not np.allclose(ours[0].data, start[0])  # it did move
+    if not options.get("weight_decay"):  # an entry whose gradient was always 0 stays put
+        assert [mine.data.flat[0] for mine in ours] == [a.flat[0] for a in start]
 
 
 def test_optimizers_skip_parameters_without_gradient_and_zero_grad():
     a, b = cg.tensor([1.0], requires_grad=True), cg.tensor([2.0], requires_grad=True)
     for opt in (
         cg.optim.SGD([a, b], lr=0.5, momentum=0.9),
+        cg.optim.SGD([a, b], lr=0.5, momentum=0.9, nesterov=True),
         cg.optim.Adam([a, b]),
         cg.optim.RMSprop([a, b], momentum=0.9, centered=True),
     ):

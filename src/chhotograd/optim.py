@@ -70,18 +70,34 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    """Stochastic gradient descent with optional momentum and L2 weight decay.
+    """Stochastic gradient descent with optional momentum (plain or Nesterov's) and L2 weight
+    decay, as torch.optim.SGD.
 
-    g = grad + weight_decay·p;  b = g on the first step, else momentum·b + g;  p -= lr·b
-    (p -= lr·g when momentum is 0).
+    g = grad + weight_decay·p;  b = g on the first step, else momentum·b + g;  p -= lr·b, or with
+    nesterov=True p -= lr·(g + momentum·b) (p -= lr·g when momentum is 0).
     """
 
-    def __init__(self, params, lr: float, momentum: float = 0.0, weight_decay: float = 0.0):
+    def __init__(
+        self,
+        params,
+        lr: float,
+        momentum: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+    ):
         _check("SGD", "learning rate", lr, _UPHILL)
         _check("SGD", "momentum", momentum)
         _check("SGD", "weight_decay", weight_decay)
+        if not isinstance(nesterov, bool | np.bool_):
+            raise TypeError(f"SGD: nesterov must be True or False, not {nesterov!r}")
+        if nesterov and not momentum > 0:
+            raise ValueError(
+                f"SGD: Nesterov momentum requires a momentum > 0, not {momentum!r} (its step looks "
+                f"ahead along the momentum buffer; without one it would be plain SGD)"
+            )
         super().__init__(params)
         self.lr, self.momentum, self.weight_decay = lr, momentum, weight_decay
+        self.nesterov = bool(nesterov)
         self.buffers: list[np.ndarray | None] = [None] * len(self.params)
 
     def step(self) -> None:
@@ -92,7 +108,8 @@ class SGD(Optimizer):
                 else:
                     self.buffers[i] *= self.momentum
                     self.buffers[i] += g
-                g = self.buffers[i]
+                # Nesterov: step with the gradient plus where the buffer is about to carry us.
+                g = g + self.momentum * self.buffers[i] if self.nesterov else self.buffers[i]
             p.data -= self.lr * g
 
 
@@ -120,7 +137,7 @@ class Adam(Optimizer):
                     f"Adam: invalid beta parameter at index {i}: {beta!r}: each beta must be in "
                     f"[0, 1) (with 1 the average never moves, and 1 - beta^t divides by zero)"
                 )
-        _check("Adam", "epsilon value", eps, " (it keeps the division away from zero)")
+        _check_eps("Adam", eps)
         _check("Adam", "weight_decay", weight_decay)
         super().__init__(params)
         self.lr, self.betas, self.eps, self.weight_decay = lr, betas, eps, weight_decay
@@ -167,11 +184,7 @@ class RMSprop(Optimizer):
                 f"RMSprop: invalid alpha {alpha!r}: it must be in [0, 1) (with 1 the average of "
                 f"squared gradients never moves from 0)"
             )
-        if not (_is_number(eps) and eps > 0):
-            raise ValueError(
-                f"RMSprop: invalid epsilon value {eps!r}: it must be a number > 0 (it keeps the "
-                f"division away from zero: with 0, an entry whose gradient is 0 becomes 0/0 = nan)"
-            )
+        _check_eps("RMSprop", eps)
         _check("RMSprop", "weight_decay", weight_decay)
         _check("RMSprop", "momentum", momentum)
         if not isinstance(centered, bool | np.bool_):
@@ -218,3 +231,13 @@ def _check(optimizer: str, name: str, value, why: str = "") -> None:
     if not (_is_number(value) and value >= 0):
         why = why if _is_number(value) and value < 0 else ""
         raise ValueError(f"{optimizer}: invalid {name} {value!r}: it must be a number >= 0{why}")
+
+
+def _check_eps(optimizer: str, eps) -> None:
+    """Refuse an eps that is not a number > 0: Adam and RMSprop divide by sqrt(v) + eps, and v is
+    0 wherever every gradient so far was 0 (stricter than PyTorch, which lets eps = 0 through)."""
+    if not (_is_number(eps) and eps > 0):
+        raise ValueError(
+            f"{optimizer}: invalid epsilon value {eps!r}: it must be a number > 0 (it keeps the "
+            f"division away from zero: with 0, an entry whose gradient is 0 becomes 0/0 = nan)"
+        )
