@@ -4,15 +4,17 @@ with a message in the reader's language, on wrong ones."""
 from __future__ import annotations
 
 import re
+import time
 
 import numpy as np
 import pytest
 import torch
+import torch.distributed as dist
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from coursekit import torchtools
-from coursekit.checks import CheckFailed, stub, success, unanswered
+from coursekit.checks import UNANSWERED, CheckFailed, stub, success, unanswered
 from coursekit.exercises import ch07
 
 # Exercise 1: fit_line --------------------------------------------------------------------------
@@ -234,3 +236,126 @@ def test_load_weights_rejects_ignoring_the_file():
 def test_load_weights_reports_a_stub(lang):
     with pytest.raises(CheckFailed, match=re.escape(unanswered(lang))):
         ch07.check_load_weights(lambda model, path: stub(lang), lang=lang)
+
+
+# Exercise 4: average_gradients -----------------------------------------------------------------
+# Each check starts two gloo processes (a few seconds), so every case below runs one check.
+
+
+def average_gradients_sum(model):
+    world_size = dist.get_world_size()
+    for param in model.parameters():
+        dist.all_reduce(param.grad, op=dist.ReduceOp.SUM)
+        param.grad /= world_size
+
+
+def average_gradients_avg(model):
+    # Another correct answer: gloo averages by itself with ReduceOp.AVG (supported since 2025,
+    # so in Colab's PyTorch 2.11 and in the pinned 2.13).
+    for param in model.parameters():
+        dist.all_reduce(param.grad, op=dist.ReduceOp.AVG)
+
+
+def average_gradients_undivided(model):
+    for param in model.parameters():
+        dist.all_reduce(param.grad)
+
+
+def average_gradients_local(model):
+    for param in model.parameters():
+        param.grad /= dist.get_world_size()
+
+
+def average_gradients_weights_only(model):
+    # All-reduces only the weights: the biases keep each process's own gradient.
+    for name, param in model.named_parameters():
+        if name.endswith("weight"):
+            dist.all_reduce(param.grad)
+            param.grad /= dist.get_world_size()
+
+
+def average_gradients_raises(model):
+    raise KeyError("no such layer")
+
+
+def average_gradients_rank0_only(model):
+    if dist.get_rank() == 0:
+        average_gradients_sum(model)
+
+
+def average_gradients_hangs(model):
+    if dist.get_rank() == 0:
+        average_gradients_sum(model)
+    else:
+        time.sleep(600)
+
+
+@pytest.mark.parametrize(
+    "answer, lang",
+    [(average_gradients_sum, "en"), (average_gradients_avg, "en"), (average_gradients_sum, "bn")],
+)
+def test_average_gradients_accepts_correct_answers(answer, lang, capsys):
+    ch07.check_average_gradients(answer, lang=lang)
+    assert success(lang, "average_gradients") in capsys.readouterr().out
+
+
+def test_average_gradients_accepts_a_function_defined_in_a_notebook(capsys):
+    # A notebook's function has no module a spawned process can import: the check sends it by
+    # value, with the modules it uses (here `dist` under another name) and its closure.
+    namespace = {"__name__": "__main__"}
+    exec(
+        "import torch.distributed as tdist\n"
+        "def average_gradients(model, divide=True):\n"
+        "    for param in model.parameters():\n"
+        "        tdist.all_reduce(param.grad)\n"
+        "        if divide:\n"
+        "            param.grad /= tdist.get_world_size()\n",
+        namespace,
+    )
+    ch07.check_average_gradients(namespace["average_gradients"], lang="en")
+    assert success("en", "average_gradients") in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("lang, text", [("en", "2 times the average"), ("bn", "গড়ের 2 গুণ")])
+def test_average_gradients_names_a_missing_division(lang, text):
+    with pytest.raises(CheckFailed, match=text):
+        ch07.check_average_gradients(average_gradients_undivided, lang=lang)
+
+
+@pytest.mark.parametrize(
+    "answer, lang, text",
+    [
+        (average_gradients_local, "en", r"processes hold different gradients \(0\.weight"),
+        (average_gradients_weights_only, "bn", "গ্রেডিয়েন্ট আলাদা \\(0\\.bias"),
+    ],
+)
+def test_average_gradients_names_a_missing_all_reduce(answer, lang, text):
+    with pytest.raises(CheckFailed, match=text):
+        ch07.check_average_gradients(answer, lang=lang)
+
+
+def test_average_gradients_shows_the_answers_error():
+    with pytest.raises(CheckFailed, match="your function raised KeyError: 'no such layer'"):
+        ch07.check_average_gradients(average_gradients_raises, lang="en")
+
+
+def test_average_gradients_reports_processes_that_do_not_meet():
+    start = time.monotonic()
+    with pytest.raises(CheckFailed, match="stopped waiting for the other .*same order"):
+        ch07.check_average_gradients(average_gradients_rank0_only, lang="en")
+    with pytest.raises(CheckFailed, match="did not finish within 6 s"):
+        ch07.check_average_gradients(average_gradients_hangs, lang="en", timeout_s=6)
+    assert time.monotonic() - start < 60
+
+
+@pytest.mark.parametrize("lang", ["en", "bn"])
+def test_average_gradients_reports_a_stub(lang):
+    with pytest.raises(CheckFailed, match=re.escape(unanswered(lang))):
+        ch07.check_average_gradients(lambda model: stub(lang), lang=lang)
+
+
+def test_average_gradients_reports_an_unanswered_name_and_wrong_arguments():
+    with pytest.raises(CheckFailed, match=re.escape(unanswered("en"))):
+        ch07.check_average_gradients(UNANSWERED, lang="en")
+    with pytest.raises(CheckFailed, match="with 1 argument"):
+        ch07.check_average_gradients(lambda model, world_size: None, lang="en")

@@ -2,11 +2,14 @@
 
 Every expected value is computed here by another route than the student's loop: the closed-form
 least-squares line (NumPy) for exercise 1, a single full-batch pass with NumPy's sort for
-exercise 2, and the tensors the checker itself wrote for exercise 3.
+exercise 2, the tensors the checker itself wrote for exercise 3, and for exercise 4 the gradient
+of the whole global batch in this one process (the answer runs in two processes of its own).
 """
 
 from __future__ import annotations
 
+import copy
+import inspect
 import tempfile
 from pathlib import Path
 
@@ -15,7 +18,18 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from ..checks import as_numpy, call_answer, compare, fail, message, passed, read_answer
+from .. import ddp
+from ..checks import (
+    UNANSWERED,
+    as_numpy,
+    call_answer,
+    compare,
+    fail,
+    message,
+    passed,
+    read_answer,
+    unanswered,
+)
 from ..lang import Messages
 
 # Messages this chapter needs beyond those of coursekit.checks.
@@ -42,6 +56,25 @@ _MESSAGES = {
         ),
         "returned": "return the model with the loaded weights, got {got}.",
         "weights": "the loaded {param}: {detail}",
+        "processes": "{n} processes",
+        "ranks_differ": (
+            "after your function the {n} processes hold different gradients ({param} differs by "
+            "up to {gap:.3g}): all-reduce every parameter's .grad with dist.all_reduce, so that "
+            "every process gets the same sum."
+        ),
+        "not_divided": (
+            "the gradients are {n} times the average over the global batch: dist.all_reduce adds "
+            "up the {n} processes' gradients, so divide each .grad by dist.get_world_size() too."
+        ),
+        "gradient": "the averaged gradient of {param}: {detail}",
+        "timeout": (
+            "the {n} processes did not finish within {s:g} s: does every process call "
+            "dist.all_reduce for the same parameters, in the same order?"
+        ),
+        "mismatch": (
+            "a process stopped waiting for the other ({error}): does every process call "
+            "dist.all_reduce for the same parameters, in the same order?"
+        ),
     },
     "bn": {
         "pair": "দুটি সংখ্যা (ঢাল, ইন্টারসেপ্ট) হওয়ার কথা, পাওয়া গেছে {got}।",
@@ -64,6 +97,25 @@ _MESSAGES = {
         ),
         "returned": "লোড করা ওয়েটসহ মডেলটি ফেরত দিন, পাওয়া গেছে {got}।",
         "weights": "লোড করা {param}: {detail}",
+        "processes": "{n}টি প্রসেস",
+        "ranks_differ": (
+            "আপনার ফাংশনের পরে {n}টি প্রসেসের গ্রেডিয়েন্ট আলাদা ({param}-এ পার্থক্য {gap:.3g} পর্যন্ত): "
+            "প্রতিটি প্যারামিটারের .grad dist.all_reduce দিয়ে অল-রিডিউস করুন, যাতে প্রতিটি প্রসেস একই "
+            "যোগফল পায়।"
+        ),
+        "not_divided": (
+            "গ্রেডিয়েন্টগুলো গ্লোবাল ব্যাচের গড়ের {n} গুণ: dist.all_reduce {n}টি প্রসেসের গ্রেডিয়েন্ট "
+            "যোগ করে, তাই প্রতিটি .grad-কে dist.get_world_size() দিয়ে ভাগও করুন।"
+        ),
+        "gradient": "{param}-এর গড় গ্রেডিয়েন্ট: {detail}",
+        "timeout": (
+            "{n}টি প্রসেস {s:g} s-এর মধ্যে শেষ হয়নি: প্রতিটি প্রসেস কি একই প্যারামিটারগুলোর জন্য, "
+            "একই ক্রমে dist.all_reduce ডাকছে?"
+        ),
+        "mismatch": (
+            "একটি প্রসেস অন্যটির অপেক্ষা ছেড়ে দিয়েছে ({error}): প্রতিটি প্রসেস কি একই "
+            "প্যারামিটারগুলোর জন্য, একই ক্রমে dist.all_reduce ডাকছে?"
+        ),
     },
 }
 
@@ -264,4 +316,111 @@ def check_load_weights(fn, lang: str = "en") -> None:
             pass
         else:
             fail(lang, name, _text(lang, "accepted_other"), case=other.name)
+    passed(lang, name)
+
+
+# Exercise 4: average the gradients over the processes by hand ---------------------------------
+
+
+def _gradient_model(seed: int = 0) -> nn.Module:
+    """A small float64 classifier: 6 inputs, 8 tanh units, 4 classes."""
+    gen = torch.Generator().manual_seed(seed)
+    net = nn.Sequential(nn.Linear(6, 8), nn.Tanh(), nn.Linear(8, 4)).double()
+    with torch.no_grad():
+        for p in net.parameters():
+            p.copy_(torch.randn(p.shape, generator=gen, dtype=torch.float64))
+    return net
+
+
+def _gradient_data(n: int = 16, seed: int = 1):
+    gen = torch.Generator().manual_seed(seed)
+    inputs = torch.randn(n, 6, generator=gen, dtype=torch.float64)
+    targets = torch.randint(0, 4, (n,), generator=gen)
+    return inputs, targets
+
+
+def average_gradients_worker(rank, world_size, answer, model, inputs, targets):
+    """Runs in each of the check's processes: the gradient of the mean loss over this process's
+    share of the global batch (every world_size-th row from ``rank``, as DistributedSampler
+    takes them), then the answer on the model; returns the gradients the answer left."""
+    model = copy.deepcopy(model)  # the processes received the parameters in shared memory
+    outputs = model(inputs[rank::world_size])
+    nn.functional.cross_entropy(outputs, targets[rank::world_size]).backward()
+    answer(model)
+    nan = float("nan")  # a gradient the answer removed counts as not a number
+    return {
+        name: p.grad.detach().clone() if p.grad is not None else torch.full_like(p, nan)
+        for name, p in model.named_parameters()
+    }
+
+
+def global_batch_gradients(model, inputs, targets) -> dict:
+    """The gradient of the mean loss over the whole global batch, in this one process."""
+    model = copy.deepcopy(model)
+    nn.functional.cross_entropy(model(inputs), targets).backward()
+    return {name: p.grad.detach().clone() for name, p in model.named_parameters()}
+
+
+def check_average_gradients(
+    fn, lang: str = "en", processes: int = 2, timeout_s: float = 60.0
+) -> None:
+    """Exercise 4: fn(model) all-reduces every parameter's ``.grad`` over the processes and divides
+    by their number, so that every process holds the gradient of the whole global batch.
+
+    The answer runs in ``processes`` gloo processes on the CPU (``coursekit.ddp.launch``), each
+    with the gradient of its own share of a global batch; the result is compared between the
+    processes and with the gradient of the whole batch computed here in one process."""
+    name = "average_gradients"
+    case = _text(lang, "processes", n=processes)
+    if fn is UNANSWERED:
+        fail(lang, name, unanswered(lang))
+    if not callable(fn):
+        fail(lang, name, message(lang, "not_callable", got=type(fn).__name__))
+    model, (inputs, targets) = _gradient_model(), _gradient_data()
+    try:
+        inspect.signature(fn).bind(model)
+    except TypeError as exc:
+        detail = message(
+            lang,
+            "arity",
+            n=1,
+            name=getattr(fn, "__name__", "fn"),
+            signature=inspect.signature(fn),
+            error=exc,
+        )
+        fail(lang, name, detail)
+    except ValueError:  # no signature to read: let the call decide
+        pass
+    try:
+        results = ddp.launch(
+            average_gradients_worker,
+            processes,
+            args=(ddp.portable(fn), model, inputs, targets),
+            timeout_s=timeout_s,
+        )
+    except ddp.WorkerError as err:
+        if err.error_type == "AnswerStub":
+            fail(lang, name, unanswered(lang))
+        if err.error_type == "RuntimeError" and "gloo" in err.error_message:
+            # A collective gave up on a process that left or never came: keep the first sentence.
+            error = err.error_message.split("] ", 1)[-1].split(". ")[0]
+            fail(lang, name, _text(lang, "mismatch", error=error), case=case)
+        error = f"{err.error_type}: {err.error_message}" if err.error_type else str(err)
+        fail(lang, name, message(lang, "raised", error=error), case=case)
+    except TimeoutError:
+        fail(lang, name, _text(lang, "timeout", n=processes, s=timeout_s), case=case)
+    expected = global_batch_gradients(model, inputs, targets)
+    for param, want in expected.items():
+        scale = want.abs().max().item()
+        gap = max((result[param] - results[0][param]).abs().max().item() for result in results)
+        if gap > 1e-9 * scale:
+            detail = _text(lang, "ranks_differ", n=processes, param=param, gap=gap)
+            fail(lang, name, detail, case=case)
+    got = results[0]
+    if all(torch.allclose(got[p], processes * want, rtol=1e-9) for p, want in expected.items()):
+        fail(lang, name, _text(lang, "not_divided", n=processes), case=case)
+    for param, want in expected.items():
+        problem = compare(got[param], as_numpy(want), lang=lang, rtol=1e-9, atol=1e-12)
+        if problem is not None:
+            fail(lang, name, _text(lang, "gradient", param=param, detail=problem), case=case)
     passed(lang, name)
