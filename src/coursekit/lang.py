@@ -29,6 +29,15 @@ def twin(lang: str) -> str:
     return next(other for other in LANGS if other != lang)
 
 
+_BENGALI_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
+
+
+def numeral(lang: str, value: Any) -> str:
+    """``value`` written for prose in ``lang``: Bengali digits in Bengali ("৩", "২.৫")."""
+    text = f"{value:g}" if isinstance(value, float) else str(value)
+    return text.translate(_BENGALI_DIGITS) if check_lang(lang) == "bn" else text
+
+
 class Messages:
     """Texts in every language of the course, looked up by language and key.
 

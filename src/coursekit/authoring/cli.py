@@ -7,6 +7,8 @@ coursekit format        format each chapter's code cells with ruff (the .md, the
                         --check lists the chapters that would change and exits 1
 coursekit student       write student notebooks (solutions replaced by stubs) into --out;
                         a notebook there that differs is replaced only with --force
+coursekit grade         grade a class's hand-ins of one chapter: a CSV and one feedback file
+                        per student, in the chapter's language
 coursekit mode          print the run mode this machine would use
 coursekit pdf           print the built site (_build/html) to one PDF per language in
                         _build/pdf, with a copy in the site's pdf/ folder
@@ -18,11 +20,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from ..lang import LANGS
 from ..mode import ModeError, detect_accelerator, run_mode
-from . import book, formatting, pdf, student
+from . import book, formatting, grade, pdf, student
 
 
 def _root(args: argparse.Namespace) -> Path:
@@ -81,6 +84,42 @@ def _cmd_student(args: argparse.Namespace) -> int:
             print(f"wrote {result.path}")
     counts = {action: sum(r.action == action for r in results) for action in _ACTIONS}
     print(", ".join(f"{counts[action]} {action}" for action in _ACTIONS))
+    return 0
+
+
+def _cmd_grade(args: argparse.Namespace) -> int:
+    root = _root(args)
+    chapters = student.select_chapters(root, [args.chapter], [args.lang])
+    if len(chapters) != 1:
+        names = ", ".join(p.stem for p in chapters)
+        raise grade.GradeError(
+            f"{args.chapter!r} names {len(chapters)} chapters ({names}): name one"
+        )
+    started = time.monotonic()
+
+    def show(result: grade.Result) -> None:
+        print(
+            f"{result.file}: {result.status}, {result.passed} of {len(result.checks)} passed "
+            f"({result.seconds:.0f} s)",
+            flush=True,
+        )
+
+    results = grade.grade_class(
+        chapters[0],
+        Path(args.submissions),
+        Path(args.out),
+        timeout_s=args.timeout,
+        check_timeout_s=args.check_timeout,
+        jobs=args.jobs,
+        mode=args.mode,
+        force=args.force,
+        on_result=show,
+    )
+    print(
+        f"graded {len(results)} file(s) in {time.monotonic() - started:.0f} s: "
+        f"{Path(args.out) / 'grades.csv'} and {len(results)} feedback file(s) in "
+        f"{Path(args.out) / 'feedback'}"
+    )
     return 0
 
 
@@ -176,10 +215,48 @@ def main(argv: list[str] | None = None) -> int:
         help="replace notebooks in OUT that differ, keeping each old one as a dated backup",
     )
     p_student.set_defaults(func=_cmd_student)
+    p_grade = sub.add_parser(
+        "grade",
+        help="grade a class's notebooks for one chapter",
+        description=(
+            "Grade every file in SUBMISSIONS (one student's notebook each, any file name) for\n"
+            "one chapter: each runs from top to bottom in a fresh Python in a temporary copy,\n"
+            "without its check cells, within --timeout seconds; then the chapter's own checks\n"
+            "run on its answers. Writes OUT/grades.csv and OUT/feedback/<file>.md (in the\n"
+            "chapter's language) once every file is graded."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p_grade.add_argument("chapter", help="the chapter, e.g. 05 or 05-building-chhotograd")
+    p_grade.add_argument("submissions", help="folder of the handed-in notebooks")
+    p_grade.add_argument("--lang", choices=LANGS, required=True, help="the chapter's language")
+    p_grade.add_argument("--out", required=True, help="folder for the results (created)")
+    p_grade.add_argument(
+        "--timeout", type=float, default=300.0, help="seconds for one notebook's cells (300)"
+    )
+    p_grade.add_argument(
+        "--check-timeout", type=float, default=60.0, help="seconds for one exercise's check (60)"
+    )
+    p_grade.add_argument(
+        "--jobs", type=int, default=2, help="notebooks graded at the same time (2)"
+    )
+    p_grade.add_argument(
+        "--mode", choices=("quick", "full"), default="quick", help="the run mode (quick)"
+    )
+    p_grade.add_argument(
+        "--force", action="store_true", help="replace the results already in --out"
+    )
+    p_grade.set_defaults(func=_cmd_grade)
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (book.BookError, formatting.FormatError, pdf.PdfError, student.StudentError) as err:
+    except (
+        book.BookError,
+        formatting.FormatError,
+        grade.GradeError,
+        pdf.PdfError,
+        student.StudentError,
+    ) as err:
         print(f"coursekit: {err}", file=sys.stderr)
         return 2
     except OSError as err:  # a file that cannot be read or written: say which, no traceback
