@@ -88,8 +88,7 @@ class SGD(Optimizer):
         _check("SGD", "learning rate", lr, _UPHILL)
         _check("SGD", "momentum", momentum)
         _check("SGD", "weight_decay", weight_decay)
-        if not isinstance(nesterov, bool | np.bool_):
-            raise TypeError(f"SGD: nesterov must be True or False, not {nesterov!r}")
+        _check_flag("SGD", "nesterov", nesterov)
         if nesterov and not momentum > 0:
             raise ValueError(
                 f"SGD: Nesterov momentum requires a momentum > 0, not {momentum!r} (its step looks "
@@ -187,8 +186,7 @@ class RMSprop(Optimizer):
         _check_eps("RMSprop", eps)
         _check("RMSprop", "weight_decay", weight_decay)
         _check("RMSprop", "momentum", momentum)
-        if not isinstance(centered, bool | np.bool_):
-            raise TypeError(f"RMSprop: centered must be True or False, not {centered!r}")
+        _check_flag("RMSprop", "centered", centered)
         super().__init__(params)
         self.lr, self.alpha, self.eps = lr, alpha, eps
         self.weight_decay, self.momentum, self.centered = weight_decay, momentum, bool(centered)
@@ -241,3 +239,9 @@ def _check_eps(optimizer: str, eps) -> None:
             f"{optimizer}: invalid epsilon value {eps!r}: it must be a number > 0 (it keeps the "
             f"division away from zero: with 0, an entry whose gradient is 0 becomes 0/0 = nan)"
         )
+
+
+def _check_flag(optimizer: str, name: str, value) -> None:
+    """Refuse a switch that is not True or False (a string such as "no" would read as true)."""
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"{optimizer}: {name} must be True or False, not {value!r}")

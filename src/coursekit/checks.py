@@ -369,6 +369,18 @@ def _arity_problem(fn: Any, args: Sequence[Any], *, lang: str) -> str | None:
     return None
 
 
+def check_callable(fn: Any, args: Sequence[Any], *, name: str, lang: str) -> None:
+    """Fail unless ``fn`` is an answer that can be called with ``args``: not the unanswered
+    placeholder, callable, and with a signature that takes them."""
+    if fn is UNANSWERED:
+        fail(lang, name, unanswered(lang))
+    if not callable(fn):
+        fail(lang, name, _text(lang, "not_callable", got=_type_name(fn)))
+    arity = _arity_problem(fn, args, lang=lang)
+    if arity is not None:
+        fail(lang, name, arity)
+
+
 def call_answer(
     fn: Any,
     args: Sequence[Any],
@@ -383,13 +395,7 @@ def call_answer(
     ``read_only`` maps the positions of array arguments the function must not change to the
     names the student knows them by; changing one in place fails the case.
     """
-    if fn is UNANSWERED:
-        fail(lang, name, unanswered(lang))
-    if not callable(fn):
-        fail(lang, name, _text(lang, "not_callable", got=_type_name(fn)))
-    arity = _arity_problem(fn, args, lang=lang)
-    if arity is not None:
-        fail(lang, name, arity)
+    check_callable(fn, args, name=name, lang=lang)
     before = {i: np.array(args[i], copy=True) for i in (read_only or {})}
     try:
         got = fn(*args)

@@ -168,8 +168,8 @@ def launch(
     """
     import torch.multiprocessing as mp
 
-    module = getattr(worker, "__module__", None)
-    if module in (None, "__main__") or "<locals>" in getattr(worker, "__qualname__", "<locals>"):
+    if _is_local(worker):
+        module = getattr(worker, "__module__", None)
         name = getattr(worker, "__qualname__", repr(worker))
         raise ValueError(
             f"the worker {name} is defined in {module or 'no module'}, where a spawned process "
@@ -409,7 +409,8 @@ def portable(fn):
 
 def _is_local(fn) -> bool:
     """True for a function another process cannot import by name (a notebook's, a nested one)."""
-    return fn.__module__ in (None, "__main__") or "<locals>" in fn.__qualname__
+    module = getattr(fn, "__module__", None)
+    return module in (None, "__main__") or "<locals>" in getattr(fn, "__qualname__", "<locals>")
 
 
 def _global_names(code) -> set[str]:

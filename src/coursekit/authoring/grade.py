@@ -16,6 +16,7 @@ for each student, in the chapter's language.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -264,7 +265,7 @@ def grade_one(
             except subprocess.TimeoutExpired:
                 returncode = None
             finally:
-                with _suppress_lookup():
+                with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         progress = _read_json(work / "progress.json") or {}
@@ -306,14 +307,6 @@ def grade_one(
         result.checks = report["checks"]
     result.seconds = time.monotonic() - start
     return result
-
-
-class _suppress_lookup:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, value, tb):
-        return kind is not None and issubclass(kind, ProcessLookupError | PermissionError)
 
 
 def _read_json(path: Path):

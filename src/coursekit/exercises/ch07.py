@@ -9,7 +9,6 @@ of the whole global batch in this one process (the answer runs in two processes 
 from __future__ import annotations
 
 import copy
-import inspect
 import tempfile
 from pathlib import Path
 
@@ -20,9 +19,9 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from .. import ddp
 from ..checks import (
-    UNANSWERED,
     as_numpy,
     call_answer,
+    check_callable,
     compare,
     fail,
     message,
@@ -372,25 +371,8 @@ def check_average_gradients(
     processes and with the gradient of the whole batch computed here in one process."""
     name = "average_gradients"
     case = _text(lang, "processes", n=processes)
-    if fn is UNANSWERED:
-        fail(lang, name, unanswered(lang))
-    if not callable(fn):
-        fail(lang, name, message(lang, "not_callable", got=type(fn).__name__))
     model, (inputs, targets) = _gradient_model(), _gradient_data()
-    try:
-        inspect.signature(fn).bind(model)
-    except TypeError as exc:
-        detail = message(
-            lang,
-            "arity",
-            n=1,
-            name=getattr(fn, "__name__", "fn"),
-            signature=inspect.signature(fn),
-            error=exc,
-        )
-        fail(lang, name, detail)
-    except ValueError:  # no signature to read: let the call decide
-        pass
+    check_callable(fn, (model,), name=name, lang=lang)
     try:
         results = ddp.launch(
             average_gradients_worker,
