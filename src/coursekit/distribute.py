@@ -131,8 +131,9 @@ def _import_tensorflow():
     """
     import logging
 
-    import tensorflow as tf
+    from .quiet import import_tensorflow
 
+    tf = import_tensorflow()
     logger = tf.get_logger()
     if logger.level < logging.WARNING:
         logger.setLevel(logging.WARNING)
