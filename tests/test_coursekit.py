@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import platform
+import subprocess
+import sys
 import warnings
 
 import pytest
@@ -56,8 +59,6 @@ def test_start_refuses_an_unknown_language():
 
 @pytest.mark.filterwarnings("ignore:TensorFlow was imported before")
 def test_silence_tensorflow_sets_but_does_not_override(monkeypatch):
-    import os
-
     monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
     monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
     coursekit.silence_tensorflow()
@@ -69,13 +70,9 @@ def test_silence_tensorflow_sets_but_does_not_override(monkeypatch):
     assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "0"
 
 
-def _python(code, env_extra=None, pythonpath=None):
-    import os
-    import subprocess
-    import sys
-
+def _python(code, pythonpath=None):
     env = {k: v for k, v in os.environ.items() if k != "TF_ENABLE_ONEDNN_OPTS"}
-    env |= {"TF_CPP_MIN_LOG_LEVEL": "2", **(env_extra or {})}
+    env["TF_CPP_MIN_LOG_LEVEL"] = "2"
     if pythonpath:
         env["PYTHONPATH"] = os.pathsep.join([str(pythonpath), env.get("PYTHONPATH", "")])
     return subprocess.run(
@@ -105,6 +102,20 @@ def test_import_tensorflow_drops_only_the_start_up_noise(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "imported"
     assert done.stderr.strip() == "W0000 something real went wrong"
+
+
+def test_import_tensorflow_keeps_what_a_failing_import_wrote(tmp_path):
+    (tmp_path / "tensorflow.py").write_text(
+        "import os\n"
+        "os.write(2, b'E0000 libtensorflow_framework.so.2: cannot open shared object file\\n')\n"
+        "raise ImportError('TensorFlow could not load its library')\n"
+    )
+    done = _python(
+        "from coursekit.quiet import import_tensorflow\nimport_tensorflow()", pythonpath=tmp_path
+    )
+    assert done.returncode == 1
+    assert "E0000 libtensorflow_framework.so.2: cannot open shared object file" in done.stderr
+    assert "ImportError: TensorFlow could not load its library" in done.stderr
 
 
 def test_tensorflow_imports_quietly_with_onednn_on():

@@ -44,24 +44,22 @@ def import_tensorflow():
     While TensorFlow loads, the process's standard error (file descriptor 2, which Jupyter shows
     in the cell) goes to a temporary file; afterwards every line of it that is not in
     :data:`START_UP_NOISE` is written to ``sys.stderr``, so a real warning or error is still
-    seen. Importing a second time does nothing.
+    seen, also when the import fails. Importing a second time does nothing.
     """
     if "tensorflow" in sys.modules:
         return sys.modules["tensorflow"]
     sys.stderr.flush()
     with tempfile.TemporaryFile() as captured:
         saved = os.dup(2)
+        os.dup2(captured.fileno(), 2)
         try:
-            os.dup2(captured.fileno(), 2)
-            try:
-                import tensorflow as tf
-            finally:
-                os.dup2(saved, 2)
+            import tensorflow as tf
         finally:
+            os.dup2(saved, 2)
             os.close(saved)
-        captured.seek(0)
-        text = captured.read().decode("utf-8", errors="replace")
-    kept = [line for line in text.splitlines() if line.strip() and not START_UP_NOISE.search(line)]
-    if kept:
-        print("\n".join(kept), file=sys.stderr)
+            captured.seek(0)
+            text = captured.read().decode("utf-8", errors="replace")
+            kept = [s for s in text.splitlines() if s.strip() and not START_UP_NOISE.search(s)]
+            if kept:
+                print("\n".join(kept), file=sys.stderr)
     return tf
